@@ -1,0 +1,252 @@
+"""The YAML configuration: frozen dataclasses, loaded and validated in one pass.
+
+`load_config(path)` returns a `Config` or raises `ConfigInvalid` carrying every problem found,
+each with file, line, column, key path and reason, so a person fixes them all in one go. Nothing
+is opened or written while loading: a refused file changes nothing anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from uptime_tui import yamltree
+from uptime_tui.configcheck import Reader, duration, render_path
+
+MONITOR_TYPES = ("http", "keyword", "tcp", "dns", "tls")
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+PERMISSIONS = ("read", "write")
+DEFAULT_LISTEN = ("127.0.0.1", 8787)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a config file."""
+
+    file: str
+    line: int
+    column: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}: " if self.path else ""
+        return f"{self.file}:{self.line}:{self.column}: {where}{self.message}"
+
+
+class ConfigInvalid(Exception):
+    """A config file that was refused, with every problem in it."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How many days each kind of history is kept."""
+
+    check_results: int = 30
+    incidents: int = 30
+    audit: int = 365
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The `settings` section: where things live and who is acting."""
+
+    database: str | None = None  # None: the default SQLite file, see store.database
+    region: str = "local"
+    operator: str | None = None  # None: the login name
+    organization_id: str = ""
+    team_id: str = ""
+    listen_host: str = DEFAULT_LISTEN[0]
+    listen_port: int = DEFAULT_LISTEN[1]
+    retention: Retention = field(default_factory=Retention)
+
+
+@dataclass(frozen=True)
+class Monitor:
+    """A target checked on an interval."""
+
+    id: str
+    name: str
+    type: str
+    url: str | None = None
+    host: str | None = None
+    port: int | None = None
+    method: str = "GET"
+    headers: dict = field(default_factory=dict)
+    body: str | None = None
+    accepted_status: tuple = ((200, 399),)  # inclusive (low, high) ranges
+    follow_redirects: bool = True
+    keyword: str | None = None
+    keyword_absent: bool = False  # True: the keyword must NOT appear
+    expected_addresses: tuple = ()  # dns: the name must resolve to these
+    interval: float = 60.0
+    timeout: float = 10.0
+    confirmation: int = 2  # consecutive failures before down
+    recovery: int = 2  # consecutive successes before up
+    degraded_after: float | None = None  # response time (s) above which it is degraded
+    tls_warning_days: int = 14
+    tags: tuple = ()
+    group: str | None = None
+    channels: tuple = ()
+    policy: str | None = None
+    paused: bool = False
+
+    @property
+    def target(self) -> str:
+        """What is checked, as a person would write it."""
+        if self.url:
+            return self.url
+        return f"{self.host}:{self.port}" if self.port else str(self.host)
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """A job that pings us, on a period or a cron schedule."""
+
+    id: str
+    name: str
+    period: float | None = None
+    schedule: str | None = None
+    timezone: str = "UTC"
+    grace: float = 300.0
+    token: str | None = None  # None: generated once and kept in the database
+    channels: tuple = ()
+    policy: str | None = None
+    tags: tuple = ()
+    paused: bool = False
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """A raw JSON webhook receiver."""
+
+    url: str
+    secret: str | None = field(default=None, repr=False)
+    headers: dict = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class Channel:
+    """Where notifications go: Apprise URLs or a webhook, filtered by event name."""
+
+    id: str
+    apprise: tuple = field(default=(), repr=False)  # Apprise URLs carry tokens
+    webhook: Webhook | None = None
+    events: tuple = ("incident.*",)
+
+
+@dataclass(frozen=True)
+class EscalationStep:
+    """Notify these channels once an incident has been open and unacknowledged for `wait`."""
+
+    wait: float
+    channels: tuple
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Escalation steps, walked in order, repeated `repeat` times `repeat_delay` apart."""
+
+    id: str
+    steps: tuple
+    repeat: int = 0
+    repeat_delay: float = 0.0
+
+
+@dataclass(frozen=True)
+class MaintenanceWindow:
+    """A time when listed monitors (by id or tag) open no incidents."""
+
+    id: str
+    monitors: tuple = ()
+    tags: tuple = ()
+    start: datetime | None = None
+    end: datetime | None = None
+    schedule: str | None = None
+    duration: float | None = None
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """A bearer token for the HTTP API."""
+
+    name: str
+    token: str
+    permissions: frozenset = frozenset({"read"})
+
+    def __repr__(self) -> str:  # never show the token
+        return f"ApiKey(name={self.name!r}, permissions={sorted(self.permissions)})"
+
+
+@dataclass(frozen=True)
+class Config:
+    """A whole, valid configuration."""
+
+    source: str
+    settings: Settings = field(default_factory=Settings)
+    monitors: tuple = ()
+    heartbeats: tuple = ()
+    channels: tuple = ()
+    policies: tuple = ()
+    maintenance: tuple = ()
+    api_keys: tuple = ()
+
+    def summary(self) -> dict[str, int]:
+        """Counts per kind, for `check-config`."""
+        return {
+            "monitors": len(self.monitors),
+            "heartbeats": len(self.heartbeats),
+            "channels": len(self.channels),
+            "policies": len(self.policies),
+            "maintenance windows": len(self.maintenance),
+            "api keys": len(self.api_keys),
+        }
+
+
+def find_config_path(explicit: str | None, env=os.environ) -> Path:
+    """--config, else $UPTIME_TUI_CONFIG, else ./config.yaml."""
+    return Path(explicit or env.get("UPTIME_TUI_CONFIG") or "config.yaml")
+
+
+def load_config(path: str | os.PathLike, env=os.environ) -> Config:
+    """Read and validate a config file; raise ConfigInvalid with every problem found."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigInvalid([Problem(str(path), 0, 0, "", f"cannot read the file: {exc.strerror or exc}")])
+    except UnicodeDecodeError as exc:
+        raise ConfigInvalid([Problem(str(path), 0, 0, "", f"not UTF-8 text: {exc.reason}")])
+    return parse_config(text, str(path), env)
+
+
+def parse_config(text: str, source: str, env=os.environ) -> Config:
+    """Validate YAML text as a config; `source` names it in errors."""
+    from uptime_tui.configschema import read_config  # the schema needs the dataclasses above
+
+    tree = yamltree.parse(text, env)
+    reader = Reader(tree)
+    for path, mark, message in tree.problems:
+        reader.problems.append((mark, path, message))
+    config = read_config(reader, tree.value, source) if not tree.problems or tree.value else None
+    if reader.problems:
+        problems = sorted(
+            {(m.line, m.column, render_path(p), msg) for m, p, msg in reader.problems}
+        )
+        raise ConfigInvalid([Problem(source, ln, col, p, msg) for ln, col, p, msg in problems])
+    assert config is not None
+    return config
+
+
+__all__ = [
+    "ApiKey", "Channel", "Config", "ConfigInvalid", "EscalationStep", "Heartbeat",
+    "MaintenanceWindow", "Monitor", "Policy", "Problem", "Retention", "Settings", "Webhook",
+    "duration", "find_config_path", "load_config", "parse_config",
+]

@@ -1,0 +1,347 @@
+"""The shape of each config section, and the checks that span sections (references, ids)."""
+
+from __future__ import annotations
+
+import difflib
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from uptime_tui import config as c
+from uptime_tui import events
+from uptime_tui.configcheck import (
+    Reader, boolean, cron, duration, identifier, integer, one_of, port, positive_duration, text,
+    text_list, text_mapping, timezone,
+)
+
+SECTIONS = ("settings", "monitors", "heartbeats", "channels", "policies", "maintenance", "api_keys")
+
+
+def read_config(r: Reader, value: Any, source: str) -> c.Config | None:
+    """The whole file -> Config (None when there were problems; they are in `r.problems`)."""
+    if value is None:
+        value = {}
+    root = r.mapping(value, (), SECTIONS)
+    if root is None:
+        return None
+    channels = _section(r, root, "channels", _channel)
+    policies = _section(r, root, "policies", _policy)
+    monitors = _section(r, root, "monitors", _monitor)
+    heartbeats = _section(r, root, "heartbeats", _heartbeat)
+    maintenance = _section(r, root, "maintenance", _maintenance)
+    api_keys = _section(r, root, "api_keys", _api_key, key="name")
+    settings = _settings(r, root.get("settings"), ("settings",))
+    _check_references(r, root, channels, policies, monitors, heartbeats, maintenance)
+    _check_tokens(r, root)
+    if r.problems:
+        return None
+    return c.Config(source, settings, monitors, heartbeats, channels, policies, maintenance, api_keys)
+
+
+def _section(r: Reader, root: dict, name: str, read_one, key: str = "id") -> tuple:
+    entries = r.items(root.get(name), (name,))
+    r.unique(entries, (name,), name.rstrip("s").replace("_", " ") if name != "maintenance" else "window", key)
+    parsed = (read_one(r, entry, (name, i)) for i, entry in enumerate(entries))
+    return tuple(p for p in parsed if p is not None)
+
+
+def _settings(r: Reader, value: Any, path: tuple) -> c.Settings:
+    if value is None:
+        return c.Settings()
+    allowed = ("database", "region", "operator", "organization_id", "team_id", "listen", "retention")
+    m = r.mapping(value, path, allowed)
+    if m is None:
+        return c.Settings()
+    host, listen_port = r.get(m, path, "listen", _listen, c.DEFAULT_LISTEN)
+    return c.Settings(
+        database=r.get(m, path, "database", text),
+        region=r.get(m, path, "region", text, "local"),
+        operator=r.get(m, path, "operator", text),
+        organization_id=r.get(m, path, "organization_id", text, ""),
+        team_id=r.get(m, path, "team_id", text, ""),
+        listen_host=host,
+        listen_port=listen_port,
+        retention=_retention(r, m.get("retention"), path + ("retention",)),
+    )
+
+
+def _listen(value: Any) -> tuple[str, int]:
+    address = text(value)
+    host, sep, port_text = address.rpartition(":")
+    if not sep or not host or not port_text.isdigit():
+        raise ValueError(f"expected host:port such as 127.0.0.1:8787, got {address!r}")
+    return host.strip("[]"), port(int(port_text))
+
+
+def _retention(r: Reader, value: Any, path: tuple) -> c.Retention:
+    if value is None:
+        return c.Retention()
+    m = r.mapping(value, path, ("check_results", "incidents", "audit"))
+    if m is None:
+        return c.Retention()
+    days = integer(1, 36500)
+    return c.Retention(
+        check_results=r.get(m, path, "check_results", days, 30),
+        incidents=r.get(m, path, "incidents", days, 30),
+        audit=r.get(m, path, "audit", days, 365),
+    )
+
+
+MONITOR_KEYS = (
+    "id", "name", "type", "url", "host", "port", "method", "headers", "body", "accepted_status",
+    "follow_redirects", "keyword", "keyword_absent", "expected_addresses", "interval", "timeout",
+    "confirmation", "recovery", "degraded_after", "tls_warning_days", "tags", "group", "channels",
+    "policy", "paused",
+)
+
+
+def _monitor(r: Reader, value: Any, path: tuple) -> c.Monitor | None:
+    m = r.mapping(value, path, MONITOR_KEYS, required=("id", "type"))
+    if m is None:
+        return None
+    kind = r.get(m, path, "type", one_of(*c.MONITOR_TYPES))
+    monitor_id = r.get(m, path, "id", identifier)
+    url = r.get(m, path, "url", _url)
+    host = r.get(m, path, "host", text)
+    monitor_port = r.get(m, path, "port", port)
+    if kind in ("http", "keyword") and url is None and "url" not in m:
+        r.problem(path, f"'url' is required for a {kind} monitor")
+    if kind == "tcp" and (host is None or monitor_port is None) and not ("host" in m and "port" in m):
+        r.problem(path, "'host' and 'port' are required for a tcp monitor")
+    if kind == "dns" and host is None and "host" not in m:
+        r.problem(path, "'host' (the name to resolve) is required for a dns monitor")
+    if kind == "tls":
+        if url is None and host is None and not {"url", "host"} & set(m):
+            r.problem(path, "'url' or 'host' is required for a tls monitor")
+        if host and monitor_port is None:
+            monitor_port = 443
+    if kind == "keyword" and "keyword" not in m:
+        r.problem(path, "'keyword' is required for a keyword monitor")
+    interval = r.get(m, path, "interval", positive_duration(1), 60.0)
+    timeout = r.get(m, path, "timeout", positive_duration(0.1), min(10.0, interval))
+    if timeout > interval:
+        r.problem(path + ("timeout",), f"timeout ({timeout:g}s) must not exceed the interval ({interval:g}s)")
+    return c.Monitor(
+        id=monitor_id or "",
+        name=r.get(m, path, "name", text, monitor_id or ""),
+        type=kind or "http",
+        url=url,
+        host=host,
+        port=monitor_port,
+        method=r.get(m, path, "method", lambda v: one_of(*c.HTTP_METHODS)(text(v).upper()), "GET"),
+        headers=r.get(m, path, "headers", text_mapping, {}),
+        body=r.get(m, path, "body", text),
+        accepted_status=r.get(m, path, "accepted_status", _status_ranges, ((200, 399),)),
+        follow_redirects=r.get(m, path, "follow_redirects", boolean, True),
+        keyword=r.get(m, path, "keyword", text),
+        keyword_absent=r.get(m, path, "keyword_absent", boolean, False),
+        expected_addresses=r.get(m, path, "expected_addresses", text_list, ()),
+        interval=interval,
+        timeout=timeout,
+        confirmation=r.get(m, path, "confirmation", integer(1, 100), 2),
+        recovery=r.get(m, path, "recovery", integer(1, 100), 2),
+        degraded_after=r.get(m, path, "degraded_after", positive_duration(0.001)),
+        tls_warning_days=r.get(m, path, "tls_warning_days", integer(0, 3650), 14),
+        tags=r.get(m, path, "tags", text_list, ()),
+        group=r.get(m, path, "group", text),
+        channels=r.get(m, path, "channels", text_list, ()),
+        policy=r.get(m, path, "policy", text),
+        paused=r.get(m, path, "paused", boolean, False),
+    )
+
+
+def _url(value: Any) -> str:
+    url = text(value)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"expected an http:// or https:// URL with a host, got {url!r}")
+    try:
+        parts.port  # raises on a port out of range
+    except ValueError:
+        raise ValueError(f"the port in {url!r} is not between 1 and 65535")
+    return url
+
+
+def _status_ranges(value: Any) -> tuple:
+    """[200, "200-299", 301] -> ((200, 200), (200, 299), (301, 301))."""
+    items = value if isinstance(value, list) else [value]
+    ranges = []
+    for item in items:
+        low, _, high = str(item).partition("-")
+        if not (low.strip().isdigit() and (not high or high.strip().isdigit())):
+            raise ValueError(f"expected status codes such as 200 or 200-399, got {item!r}")
+        lo, hi = int(low), int(high or low)
+        if not (100 <= lo <= hi <= 599):
+            raise ValueError(f"status codes run from 100 to 599 (low first), got {item!r}")
+        ranges.append((lo, hi))
+    return tuple(ranges)
+
+
+HEARTBEAT_KEYS = (
+    "id", "name", "period", "grace", "schedule", "timezone", "token", "channels", "policy", "tags", "paused",
+)
+
+
+def _heartbeat(r: Reader, value: Any, path: tuple) -> c.Heartbeat | None:
+    m = r.mapping(value, path, HEARTBEAT_KEYS, required=("id",))
+    if m is None:
+        return None
+    if ("period" in m) == ("schedule" in m):
+        r.problem(path, "give either 'period' or 'schedule' (cron), not both or neither")
+    if "timezone" in m and "schedule" not in m:
+        r.problem(path + ("timezone",), "'timezone' applies only to a cron 'schedule'")
+    heartbeat_id = r.get(m, path, "id", identifier)
+    token = r.get(m, path, "token", text)
+    if token is not None and len(token) < 8:
+        r.problem(path + ("token",), "a ping token must be at least 8 characters (it is the only secret)")
+    return c.Heartbeat(
+        id=heartbeat_id or "",
+        name=r.get(m, path, "name", text, heartbeat_id or ""),
+        period=r.get(m, path, "period", positive_duration(1)),
+        schedule=r.get(m, path, "schedule", cron),
+        timezone=r.get(m, path, "timezone", timezone, "UTC"),
+        grace=r.get(m, path, "grace", duration, 300.0),
+        token=token,
+        channels=r.get(m, path, "channels", text_list, ()),
+        policy=r.get(m, path, "policy", text),
+        tags=r.get(m, path, "tags", text_list, ()),
+        paused=r.get(m, path, "paused", boolean, False),
+    )
+
+
+def _channel(r: Reader, value: Any, path: tuple) -> c.Channel | None:
+    m = r.mapping(value, path, ("id", "apprise", "webhook", "events"), required=("id",))
+    if m is None:
+        return None
+    if ("apprise" in m) == ("webhook" in m):
+        r.problem(path, "give either 'apprise' (URLs) or 'webhook', not both or neither")
+    apprise_urls = r.get(m, path, "apprise", text_list, ())
+    for i, url in enumerate(apprise_urls):
+        if "://" not in url:  # never echo the URL: it carries tokens
+            r.problem(path + ("apprise",), f"entry {i + 1} is not an Apprise URL (scheme://...)")
+    webhook = None
+    if "webhook" in m:
+        wpath = path + ("webhook",)
+        w = r.mapping(m["webhook"], wpath, ("url", "secret", "headers"), required=("url",))
+        if w is not None:
+            webhook = c.Webhook(
+                url=r.get(w, wpath, "url", _url, ""),
+                secret=r.get(w, wpath, "secret", text),
+                headers=r.get(w, wpath, "headers", text_mapping, {}),
+            )
+    patterns = r.get(m, path, "events", text_list, ("incident.*",))
+    for i, pattern in enumerate(patterns):
+        if not events.known_pattern(pattern):
+            close = difflib.get_close_matches(pattern, events.EVENT_NAMES, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else " (for example incident.* or monitor.down)"
+            r.problem(path + ("events", i), f"'{pattern}' matches no event{hint}")
+    return c.Channel(id=r.get(m, path, "id", identifier, ""), apprise=apprise_urls, webhook=webhook, events=patterns)
+
+
+def _policy(r: Reader, value: Any, path: tuple) -> c.Policy | None:
+    m = r.mapping(value, path, ("id", "steps", "repeat", "repeat_delay"), required=("id", "steps"))
+    if m is None:
+        return None
+    steps = []
+    raw_steps = r.items(m.get("steps"), path + ("steps",))
+    if "steps" in m and not raw_steps:
+        r.problem(path + ("steps",), "a policy needs at least one step")
+    for i, raw in enumerate(raw_steps):
+        spath = path + ("steps", i)
+        s = r.mapping(raw, spath, ("wait", "channels"), required=("channels",))
+        if s is not None:
+            steps.append(c.EscalationStep(r.get(s, spath, "wait", duration, 0.0), r.get(s, spath, "channels", text_list, ())))
+    return c.Policy(
+        id=r.get(m, path, "id", identifier, ""),
+        steps=tuple(steps),
+        repeat=r.get(m, path, "repeat", integer(0, 1000), 0),
+        repeat_delay=r.get(m, path, "repeat_delay", duration, 0.0),
+    )
+
+
+def _maintenance(r: Reader, value: Any, path: tuple) -> c.MaintenanceWindow | None:
+    keys = ("id", "monitors", "tags", "start", "end", "schedule", "duration", "timezone")
+    m = r.mapping(value, path, keys, required=("id",))
+    if m is None:
+        return None
+    one_off, recurring = {"start", "end"} & set(m), {"schedule", "duration"} & set(m)
+    if bool(one_off) == bool(recurring):
+        r.problem(path, "give either 'start' and 'end' (one-off) or 'schedule' and 'duration' (recurring)")
+    elif one_off and one_off != {"start", "end"}:
+        r.problem(path, "a one-off window needs both 'start' and 'end'")
+    elif recurring and recurring != {"schedule", "duration"}:
+        r.problem(path, "a recurring window needs both 'schedule' (cron) and 'duration'")
+    if "monitors" not in m and "tags" not in m:
+        r.problem(path, "a window needs 'monitors' or 'tags' to apply to")
+    zone = r.get(m, path, "timezone", timezone, "UTC")
+    start = r.get(m, path, "start", lambda v: _datetime(v, zone))
+    end = r.get(m, path, "end", lambda v: _datetime(v, zone))
+    if start and end and end <= start:
+        r.problem(path + ("end",), "the window must end after it starts")
+    return c.MaintenanceWindow(
+        id=r.get(m, path, "id", identifier, ""),
+        monitors=r.get(m, path, "monitors", text_list, ()),
+        tags=r.get(m, path, "tags", text_list, ()),
+        start=start,
+        end=end,
+        schedule=r.get(m, path, "schedule", cron),
+        duration=r.get(m, path, "duration", positive_duration(1)),
+        timezone=zone,
+    )
+
+
+def _datetime(value: Any, zone: str) -> datetime:
+    """An ISO 8601 time; without an offset it is read in the window's time zone."""
+    if not isinstance(value, datetime):
+        try:
+            value = datetime.fromisoformat(text(value))
+        except ValueError:
+            raise ValueError(f"expected a time such as 2026-12-01 02:00 or 2026-12-01T02:00:00Z, got {value!r}")
+    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(zone))
+
+
+def _api_key(r: Reader, value: Any, path: tuple) -> c.ApiKey | None:
+    m = r.mapping(value, path, ("name", "token", "permissions"), required=("name", "token", "permissions"))
+    if m is None:
+        return None
+    token = r.get(m, path, "token", text, "")
+    if token and len(token) < 16:
+        r.problem(path + ("token",), "an API token must be at least 16 characters")
+    permissions = r.get(m, path, "permissions", text_list, ("read",))
+    for p in permissions:
+        if p not in c.PERMISSIONS:
+            r.problem(path + ("permissions",), f"unknown permission '{p}' (use [read] or [read, write])")
+    if "write" in permissions and "read" not in permissions:
+        r.problem(path + ("permissions",), "'write' needs 'read' too: use [read, write]")
+    return c.ApiKey(name=r.get(m, path, "name", text, ""), token=token, permissions=frozenset(permissions))
+
+
+def _check_references(r: Reader, root: dict, channels, policies, monitors, heartbeats, windows) -> None:
+    channel_ids = {ch.id for ch in channels}
+    policy_ids = {p.id for p in policies}
+    for i, policy in enumerate(policies):
+        for j, step in enumerate(policy.steps):
+            for name in step.channels:
+                r.reference(("policies", i, "steps", j, "channels"), name, channel_ids, "channel")
+    for section, items in (("monitors", monitors), ("heartbeats", heartbeats)):
+        for i, item in enumerate(items):
+            for name in item.channels:
+                r.reference((section, i, "channels"), name, channel_ids, "channel")
+            r.reference((section, i, "policy"), item.policy, policy_ids, "policy")
+    resource_ids = {m.id for m in monitors} | {h.id for h in heartbeats}
+    for i, window in enumerate(windows):
+        for name in window.monitors:
+            r.reference(("maintenance", i, "monitors"), name, resource_ids, "monitor or heartbeat")
+    clash = {m.id for m in monitors} & {h.id for h in heartbeats}
+    for i, heartbeat in enumerate(heartbeats):
+        if heartbeat.id in clash:
+            r.problem(("heartbeats", i, "id"), f"'{heartbeat.id}' is already a monitor id; ids name one thing")
+
+
+def _check_tokens(r: Reader, root: dict) -> None:
+    """Two heartbeats (or two API keys) with one token could not be told apart."""
+    for section in ("heartbeats", "api_keys"):
+        entries = root.get(section)
+        if isinstance(entries, list):
+            r.unique(entries, (section,), "token", key="token", secret=True)
