@@ -85,6 +85,7 @@ class Monitor:
     keyword: str | None = None
     keyword_absent: bool = False  # True: the keyword must NOT appear
     expected_addresses: tuple = ()  # dns: the name must resolve to these
+    nameserver: str | None = None  # dns: ask this server (host or host:port), else the system resolver
     interval: float = 60.0
     timeout: float = 10.0
     confirmation: int = 2  # consecutive failures before down

@@ -90,7 +90,7 @@ def _retention(r: Reader, value: Any, path: tuple) -> c.Retention:
 
 MONITOR_KEYS = (
     "id", "name", "type", "url", "host", "port", "method", "headers", "body", "accepted_status",
-    "follow_redirects", "keyword", "keyword_absent", "expected_addresses", "interval", "timeout",
+    "follow_redirects", "keyword", "keyword_absent", "expected_addresses", "nameserver", "interval", "timeout",
     "confirmation", "recovery", "degraded_after", "tls_warning_days", "tags", "group", "channels",
     "policy", "paused",
 )
@@ -137,6 +137,7 @@ def _monitor(r: Reader, value: Any, path: tuple) -> c.Monitor | None:
         keyword=r.get(m, path, "keyword", text),
         keyword_absent=r.get(m, path, "keyword_absent", boolean, False),
         expected_addresses=r.get(m, path, "expected_addresses", text_list, ()),
+        nameserver=r.get(m, path, "nameserver", text),
         interval=interval,
         timeout=timeout,
         confirmation=r.get(m, path, "confirmation", integer(1, 100), 2),
