@@ -7,3 +7,50 @@ import pytest
 def anyio_backend():
     """Async tests (marked `@pytest.mark.anyio`) run on asyncio, as the product does."""
     return "asyncio"
+
+
+import os
+import uuid
+from urllib.parse import quote
+
+PG_URL = os.environ.get("UPTIME_TUI_TEST_PG")
+
+
+def _pg_reachable() -> str | None:
+    """None when PostgreSQL can be used, else why not."""
+    if not PG_URL:
+        return "UPTIME_TUI_TEST_PG is not set (e.g. postgresql://postgres@127.0.0.1:5432/test)"
+    try:
+        import psycopg2
+
+        psycopg2.connect(PG_URL, connect_timeout=3).close()
+    except Exception as exc:  # any failure means: skip that half, saying why
+        return f"PostgreSQL at UPTIME_TUI_TEST_PG is not reachable: {exc}".strip()
+    return None
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request, tmp_path):
+    """A fresh database URL: a SQLite file, and a private schema on PostgreSQL when reachable."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "uptime.db")
+        return
+    why_not = _pg_reachable()
+    if why_not:
+        pytest.skip(why_not)
+    import psycopg2
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(PG_URL)
+    admin.autocommit = True
+    admin.cursor().execute(f"CREATE SCHEMA {schema}")
+    separator = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{separator}options={quote(f'-c search_path={schema}')}"
+    finally:
+        from uptime_tui.store.models import database_proxy
+
+        if database_proxy.obj is not None:
+            database_proxy.obj.close()
+        admin.cursor().execute(f"DROP SCHEMA {schema} CASCADE")
+        admin.close()

@@ -1,0 +1,92 @@
+"""The command line, run as a user runs it."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args, env_extra=None, cwd=ROOT):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UPTIME_TUI_")}
+    env.update(env_extra or {})
+    return subprocess.run([sys.executable, "-m", "uptime_tui", *args], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=60, stdin=subprocess.DEVNULL)
+
+
+def test_version():
+    result = run("--version")
+    assert result.returncode == 0 and result.stdout.startswith("uptime-tui ")
+
+
+@pytest.mark.parametrize("command", [[], ["console"], ["check-config"]])
+def test_every_subcommand_has_help(command):
+    result = run(*command, "--help")
+    assert result.returncode == 0 and "usage: uptime-tui" in result.stdout and "--config" in result.stdout
+
+
+def test_check_config_accepts_the_example():
+    result = run("check-config", "config.example.yaml")
+    assert result.returncode == 0, result.stderr
+    assert "valid" in result.stdout and "monitors: 6" in result.stdout
+
+
+def test_check_config_takes_the_config_option_and_environment(tmp_path):
+    (tmp_path / "config.yaml").write_text("monitors: []\n")
+    assert run("check-config", cwd=tmp_path).returncode == 0  # ./config.yaml
+    other = tmp_path / "other.yaml"
+    other.write_text("monitors: [{id: a}]\n")
+    assert run("check-config", "--config", str(other), cwd=tmp_path).returncode == 2
+    assert run("check-config", cwd=tmp_path, env_extra={"UPTIME_TUI_CONFIG": str(other)}).returncode == 2
+
+
+BROKEN = """monitors:
+  - id: web
+    type: http
+    url: http://127.0.0.1/
+    intervl: 5s
+  - id: db
+    type: tcp
+    host: 127.0.0.1
+    port: 70000
+    policy: missing
+"""
+
+
+def test_a_broken_config_prints_every_problem_and_exits_2(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text(BROKEN)
+    result = run("check-config", str(path))
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.startswith(str(path))]
+    assert [line.split(":")[1] for line in lines] == ["5", "9", "10"]
+    assert "3 problems" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_broken_config_leaves_the_database_untouched(tmp_path):
+    good, broken, db = tmp_path / "good.yaml", tmp_path / "broken.yaml", tmp_path / "uptime.db"
+    good.write_text("monitors: [{id: web, type: http, url: 'http://127.0.0.1:9/'}]\n")
+    broken.write_text(BROKEN)
+    assert run("console", "--config", str(broken), "--db", str(db)).returncode == 2
+    assert not db.exists()  # refused before anything was opened
+
+    from uptime_tui.store import open_database
+    from uptime_tui.store.sync import sync_definitions
+    from uptime_tui.config import load_config
+
+    database = open_database(str(db))
+    sync_definitions(load_config(good))
+    database.close()
+    before = db.read_bytes()
+    assert run("console", "--config", str(broken), "--db", str(db)).returncode == 2
+    assert db.read_bytes() == before
+
+
+def test_an_unusable_database_is_a_message_not_a_traceback(tmp_path):
+    result = run("console", "--config", "config.example.yaml", "--db", "mysql://nowhere/x")
+    assert result.returncode == 1
+    assert "cannot open the database" in result.stderr and "Traceback" not in result.stderr

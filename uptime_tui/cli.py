@@ -1,0 +1,152 @@
+"""The command line: the console (default) and the subcommands around it."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from dataclasses import dataclass
+
+from uptime_tui import __version__
+from uptime_tui.config import Config, ConfigInvalid, find_config_path, load_config
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+def _common_options(parser: argparse.ArgumentParser, top_level: bool) -> None:
+    # The same options are accepted before and after the subcommand; on the subcommand they are
+    # SUPPRESSed so an absent one does not overwrite a value given before it.
+    default = None if top_level else argparse.SUPPRESS
+    parser.add_argument(
+        "--config", metavar="PATH", default=default,
+        help="the YAML config (default: $UPTIME_TUI_CONFIG, then ./config.yaml)",
+    )
+    parser.add_argument(
+        "--db", metavar="URL", default=default,
+        help="database URL or SQLite file path (default: $UPTIME_TUI_DB, then settings.database, "
+        "then uptime.db in the user's data directory)",
+    )
+    parser.add_argument(
+        "--as", dest="operator", metavar="NAME", default=default,
+        help="who is acting, for the audit log (default: settings.operator, then the login name)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, with a --help for every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="uptime-tui",
+        description="Uptime monitoring console for on-call engineers. Without a subcommand, starts the console.",
+    )
+    parser.add_argument("--version", action="version", version=f"uptime-tui {__version__}")
+    _common_options(parser, top_level=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    console = commands.add_parser("console", help="start the console (the default)",
+                                  description="Start the terminal console on the configured monitors.")
+    _common_options(console, top_level=False)
+
+    check = commands.add_parser(
+        "check-config", help="validate a config file and summarise it",
+        description="Validate a config file: print counts per kind (exit 0) or every problem with "
+        "its line and column (exit 2). Nothing is opened or written.",
+    )
+    check.add_argument("path", nargs="?", metavar="PATH", help="the file to check (default: --config)")
+    _common_options(check, top_level=False)
+    return parser
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """What the user asked for, with the defaults applied."""
+
+    config_path: str
+    database_url: str | None
+    operator: str | None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `uptime-tui` script."""
+    args = build_parser().parse_args(argv)
+    command = args.command or "console"
+    if command == "check-config":
+        return check_config(args.path or str(find_config_path(args.config)))
+    if command == "console":
+        return run_console(args)
+    raise AssertionError(command)  # argparse rejects unknown commands before this
+
+
+def check_config(path: str) -> int:
+    """Print a summary of a valid config or all its problems."""
+    try:
+        config = load_config(path)
+    except ConfigInvalid as exc:
+        _print_problems(exc)
+        return EXIT_USAGE
+    counts = ", ".join(f"{kind}: {n}" for kind, n in config.summary().items())
+    print(f"{path}: valid: {counts}")
+    return EXIT_OK
+
+
+def _print_problems(exc: ConfigInvalid) -> None:
+    for problem in exc.problems:
+        print(problem, file=sys.stderr)
+    count = len(exc.problems)
+    print(f"{count} problem{'s' if count != 1 else ''}; the configuration was not applied.", file=sys.stderr)
+
+
+def load_or_report(args) -> Config | None:
+    """Load the config named by the arguments, printing its problems when it is refused."""
+    try:
+        return load_config(find_config_path(args.config))
+    except ConfigInvalid as exc:
+        _print_problems(exc)
+        return None
+
+
+def operator_name(args, config: Config) -> str:
+    """--as, then settings.operator, then the login name."""
+    if args.operator:
+        return args.operator
+    if config.settings.operator:
+        return config.settings.operator
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry, e.g. in a bare container
+        return os.environ.get("USER", "unknown")
+
+
+def open_store(args, config: Config):
+    """Open (and migrate) the database and sync the YAML into it; None after printing why not."""
+    import peewee
+
+    from uptime_tui.store import open_database, resolve_database_url
+    from uptime_tui.store.database import describe
+    from uptime_tui.store.migrations import DatabaseTooNew
+    from uptime_tui.store.sync import sync_definitions
+
+    url = resolve_database_url(args.db, config.settings.database)
+    try:
+        database = open_database(url)
+        sync_definitions(config)
+    except (peewee.PeeweeException, DatabaseTooNew, ValueError, OSError) as exc:
+        print(f"cannot open the database {describe(url)}: {exc}", file=sys.stderr)
+        return None
+    return database, url
+
+
+def run_console(args) -> int:
+    """Start the console."""
+    config = load_or_report(args)
+    if config is None:
+        return EXIT_USAGE
+    opened = open_store(args, config)
+    if opened is None:
+        return EXIT_FAILURE
+    database, url = opened
+    from uptime_tui.tui.app import build_app
+
+    build_app(config, database_url=url, operator=operator_name(args, config)).run()
+    database.close()
+    return EXIT_OK
