@@ -1,0 +1,177 @@
+"""Unit tests of the probes' pure parts: body search, certificate dates, causes, parsing."""
+
+from __future__ import annotations
+
+import errno
+import socket
+import ssl
+import subprocess
+import sys
+import time
+
+import aiohttp
+import dns.resolver
+import httpx
+import pytest
+
+from uptime_tui.checks import ProbeClient, run_check
+from uptime_tui.checks.causes import describe_error, timeout_cause
+from uptime_tui.checks.dns import _nameserver_address
+from uptime_tui.checks.http import body_contains, status_accepted
+from uptime_tui.checks.observation import Observation
+from uptime_tui.checks.tls import DAY, judge_certificate
+from uptime_tui.config import Monitor
+
+
+class Chunks(httpx.AsyncByteStream):
+    """A response body arriving in exactly these pieces."""
+
+    def __init__(self, *chunks: bytes):
+        self.chunks = chunks
+
+    async def __aiter__(self):
+        for chunk in self.chunks:
+            yield chunk
+
+
+def _response(*chunks: bytes) -> httpx.Response:
+    return httpx.Response(200, stream=Chunks(*chunks))
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "chunks, needle, limit, found",
+    [
+        ((b"abcNE", b"EDLEx"), b"NEEDLE", 100, True),  # split across two chunks
+        ((b"N", b"E", b"E", b"D", b"L", b"E"), b"NEEDLE", 100, True),  # one byte at a time
+        ((b"xxN", b"EEDL", b"E"), b"NEEDLE", 100, True),
+        ((b"NEED", b"xLE"), b"NEEDLE", 100, False),
+        ((b"." * 10, b"NEEDLE"), b"NEEDLE", 12, False),  # beyond the bound
+        ((b"." * 10, b"NEEDLE"), b"NEEDLE", 16, True),  # ends exactly at the bound
+        ((b"ab", b"c"), b"c", 100, True),  # one-byte needle keeps no tail
+        ((b"ab",), b"", 100, True),
+    ],
+)
+async def test_body_contains(chunks, needle, limit, found):
+    assert await body_contains(_response(*chunks), needle, limit) is found
+
+
+def test_status_accepted_ranges():
+    assert status_accepted(204, ((200, 299),))
+    assert status_accepted(503, ((200, 299), (500, 503)))
+    assert not status_accepted(404, ((200, 399),))
+
+
+def _certificate(not_before: float, not_after: float) -> dict:
+    """The dates of a certificate as `getpeercert()` gives them."""
+    fmt = "%b %d %H:%M:%S %Y GMT"
+    return {"notBefore": time.strftime(fmt, time.gmtime(not_before)), "notAfter": time.strftime(fmt, time.gmtime(not_after))}
+
+
+@pytest.mark.parametrize(
+    "after_days, success, degraded, cause",
+    [
+        (400, True, False, None),
+        (14.5, True, False, None),
+        (13.5, True, True, "certificate expires in 13 days"),
+        (1.5, True, True, "certificate expires in 1 day"),
+        (0.5, True, True, "certificate expires today"),
+        (-0.5, False, False, "certificate expired today"),
+        (-1.5, False, False, "certificate expired 1 day ago"),
+        (-30.2, False, False, "certificate expired 30 days ago"),
+    ],
+)
+def test_judge_certificate(after_days, success, degraded, cause):
+    now = 1_800_000_000.0
+    seen = Observation()
+    judge_certificate(_certificate(now - 90 * DAY, now + after_days * DAY), now, 14, seen)
+    assert (seen.success, seen.degraded, seen.cause) == (success, degraded, cause)
+
+
+def test_judge_certificate_not_yet_valid():
+    now = 1_800_000_000.0
+    seen = Observation()
+    judge_certificate(_certificate(now + DAY, now + 90 * DAY), now, 14, seen)
+    assert not seen.success and seen.cause.startswith("certificate not valid before 2027-")
+
+
+def _raised(outer_type, inner: BaseException) -> BaseException:
+    """`outer_type` raised from `inner`, as transports wrap their errors."""
+    try:
+        try:
+            raise inner
+        except BaseException as exc:
+            raise outer_type("wrapped") from exc
+    except BaseException as outer:
+        return outer
+
+
+def _ssl_error(reason: str) -> ssl.SSLError:
+    error = ssl.SSLError(1, f"[SSL: {reason}] ...")
+    error.reason = reason  # as OpenSSL's errors carry it
+    return error
+
+
+@pytest.mark.parametrize(
+    "exc, cause",
+    [
+        (ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"), "connection refused"),
+        (TimeoutError(), "timeout after 2.5s"),
+        (_raised(httpx.ReadTimeout, TimeoutError()), "timeout after 2.5s"),
+        # httpx-aiohttp labels a disconnect as ConnectTimeout: the inner error tells the truth
+        (_raised(httpx.ConnectTimeout, aiohttp.ServerDisconnectedError()), "server disconnected"),
+        (httpx.RemoteProtocolError("Server disconnected without sending a response."), "server disconnected"),
+        (_raised(httpx.ConnectError, socket.gaierror(socket.EAI_NONAME, "Name or service not known")), "DNS: no such name"),
+        (_raised(httpx.ConnectError, ExceptionGroup("all", [ConnectionRefusedError(errno.ECONNREFUSED, "no")])), "connection refused"),
+        (httpx.ConnectError(OSError(errno.ECONNRESET, "reset")), "connection reset"),
+        (_ssl_error("WRONG_VERSION_NUMBER"), "TLS error: wrong version number"),
+        (dns.resolver.NoAnswer(), "DNS: no answer"),
+        (httpx.TooManyRedirects("loop"), "too many redirects"),
+        (ValueError("odd"), "ValueError: odd"),
+        (RuntimeError(), "RuntimeError"),
+    ],
+)
+def test_describe_error(exc, cause):
+    assert describe_error(exc, 2.5) == cause
+
+
+def test_timeout_cause_formats_seconds_with_g():
+    assert timeout_cause(10.0) == "timeout after 10s"
+    assert timeout_cause(0.5) == "timeout after 0.5s"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "text, address",
+    [
+        ("10.0.0.53", ("10.0.0.53", 53)),
+        ("10.0.0.53:5353", ("10.0.0.53", 5353)),
+        ("::1", ("::1", 53)),
+        ("[::1]:5353", ("::1", 5353)),
+        ("localhost:5300", ("127.0.0.1", 5300)),
+    ],
+)
+async def test_nameserver_address(text, address):
+    assert await _nameserver_address(text) == address
+
+
+@pytest.mark.anyio
+async def test_unknown_type_fails_without_raising():
+    async with ProbeClient() as client:
+        result = await run_check(Monitor(id="m", name="m", type="smtp", host="x"), client, "eu")
+    assert not result.success and result.cause == "unknown monitor type 'smtp'"
+
+
+def test_closed_probe_client_says_so():
+    with pytest.raises(RuntimeError, match="not open"):
+        ProbeClient().http
+
+
+def test_domain_import_of_results_stays_light():
+    """The pure domain imports CheckResult; that must not load the network stack."""
+    code = (
+        "import sys, uptime_tui.checks.result, uptime_tui.checks;"
+        "print(sorted(m for m in ('httpx', 'aiohttp', 'dns') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

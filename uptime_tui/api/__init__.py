@@ -1,0 +1,1 @@
+"""The HTTP listener: heartbeat pings now, the REST API beside them later."""

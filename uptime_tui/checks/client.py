@@ -1,0 +1,132 @@
+"""The one set of network clients every check shares, opened once and closed once.
+
+HTTP goes through httpx's API over the httpx-aiohttp transport: a fresh-connection check costs
+about half the client CPU of httpx's default httpcore transport and runs twice as many checks a
+second (`python bench/checks.py` measures both in one run). An `AsyncClient` or SSL context per
+check would cost ~35 ms each (PERFORMANCE.md), so both are built here, once.
+
+Trust is given as a CA file rather than a ready SSLContext because two contexts are derived from
+it: one that verifies everything (http checks) and one that leaves the dates to the tls check.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import ssl
+
+import aiohttp
+import dns.asyncresolver
+import httpx
+from httpx_aiohttp import AiohttpTransport
+
+from uptime_tui import __version__
+
+# Sized above the scheduler's cap on concurrent checks, so a check never waits for a pool slot
+# (a wait would count against its timeout and inflate its response time).
+DEFAULT_MAX_CONNECTIONS = 512
+USER_AGENT = f"uptime-tui/{__version__}"
+# OpenSSL's X509_V_FLAG_NO_CHECK_TIME: verify the chain and host name but leave the dates to us,
+# so a tls check can say "certificate expired 3 days ago" instead of a bare verify failure.
+_X509_V_FLAG_NO_CHECK_TIME = 0x200000
+TRANSPORTS = ("aiohttp", "httpcore")
+
+
+def trusted_context(cafile: str | os.PathLike | None = None) -> ssl.SSLContext:
+    """A verifying client context: httpx's default trust store, plus `cafile` when given."""
+    context = httpx.create_ssl_context(trust_env=True)
+    if cafile is not None:
+        context.load_verify_locations(cafile=os.fspath(cafile))
+    return context
+
+
+class _NoCookies(httpx.Cookies):
+    """A cookie store that never keeps one."""
+
+    def __init__(self):
+        super().__init__(http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[])))
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        """Keep nothing, and skip httpx's urllib-based parsing: ~10% of a check's CPU."""
+
+
+class _StatelessClient(httpx.AsyncClient):
+    """An AsyncClient without cookies: a cookie set by one check must not ride on the next."""
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return _NO_COOKIES
+
+    @cookies.setter
+    def cookies(self, cookies) -> None:
+        pass
+
+
+_NO_COOKIES = _NoCookies()
+
+
+class ProbeClient:
+    """The shared HTTP client, SSL contexts and DNS resolvers; use as `async with ProbeClient()`."""
+
+    def __init__(
+        self,
+        *,
+        cafile: str | os.PathLike | None = None,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        transport: str = "aiohttp",
+    ):
+        if transport not in TRANSPORTS:
+            raise ValueError(f"transport must be one of {TRANSPORTS}, not {transport!r}")
+        self.ssl_context = trusted_context(cafile)
+        self.certificate_context = trusted_context(cafile)
+        self.certificate_context.verify_flags |= _X509_V_FLAG_NO_CHECK_TIME
+        self.max_connections = max_connections
+        self.transport = transport
+        self._http: httpx.AsyncClient | None = None
+        self._resolvers: dict[tuple[str, int], dns.asyncresolver.Resolver] = {}
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The shared httpx client; only while the ProbeClient is open."""
+        if self._http is None:
+            raise RuntimeError("ProbeClient is not open: use `async with ProbeClient() as client`")
+        return self._http
+
+    async def __aenter__(self) -> ProbeClient:
+        self._http = _StatelessClient(
+            transport=self._build_transport(),
+            headers={"User-Agent": USER_AGENT},
+            # Checks go straight to the target, whatever proxy the operator's shell has set.
+            trust_env=False,
+        )
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    def resolver(self, address: str, port: int) -> dns.asyncresolver.Resolver:
+        """A dnspython async resolver that asks only `address`:`port`, kept for reuse."""
+        key = (address, port)
+        if key not in self._resolvers:
+            resolver = dns.asyncresolver.Resolver(configure=False)
+            resolver.nameservers = [address]
+            resolver.port = port
+            self._resolvers[key] = resolver
+        return self._resolvers[key]
+
+    def _build_transport(self) -> httpx.AsyncBaseTransport:
+        limits = httpx.Limits(max_connections=self.max_connections, max_keepalive_connections=0)
+        if self.transport == "httpcore":
+            return httpx.AsyncHTTPTransport(verify=self.ssl_context, limits=limits, trust_env=False)
+        # Built here, inside the running loop, as aiohttp requires. force_close: every check opens
+        # a fresh connection and handshake, as a first-time visitor's would. Name lookups stay
+        # cached for 10 s, so monitors sharing a host don't each take a thread-pool lookup.
+        connector = aiohttp.TCPConnector(
+            ssl=self.ssl_context, limit=self.max_connections, force_close=True, ttl_dns_cache=10
+        )
+        session = aiohttp.ClientSession(
+            connector=connector, cookie_jar=aiohttp.DummyCookieJar(), trust_env=False
+        )
+        return AiohttpTransport(verify=self.ssl_context, client=session)

@@ -1,0 +1,98 @@
+"""dns checks: resolve a name, optionally insist on the addresses it resolves to.
+
+With `nameserver` set, that server is asked directly with dnspython's async resolver (no thread
+pool, which can time out falsely under load). Without it the system resolver is used, as every
+other program on the machine would, so /etc/hosts and the local search rules apply.
+
+With expected addresses, the check passes when every address the name resolves to (in the
+address families that were expected) is one of them: a rotating subset of a pool passes, an
+address nobody expected (a hijack, a stale record) fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import dns.resolver
+
+from uptime_tui.checks.observation import Observation
+from uptime_tui.config import Monitor
+
+if TYPE_CHECKING:
+    from uptime_tui.checks.client import ProbeClient
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+async def check_dns(monitor: Monitor, client: ProbeClient, seen: Observation) -> None:
+    """Resolve the monitor's host and compare with its expected addresses, if any."""
+    name = monitor.host or (urlsplit(monitor.url).hostname if monitor.url else None)
+    if not name:
+        seen.failed("no host configured")
+        return
+    expected = {ipaddress.ip_address(a) for a in monitor.expected_addresses}
+    versions = {a.version for a in expected} or {4, 6}
+    if monitor.nameserver:
+        address, port = await _nameserver_address(monitor.nameserver)
+        resolver = client.resolver(address, port)
+        resolved = await _ask_server(resolver, name, versions, monitor.timeout, want_all=bool(expected))
+    else:
+        resolved = await _ask_system(name, versions)
+    if expected and not resolved <= expected:
+        seen.failed(f"resolved to {_listed(resolved)}, expected {_listed(expected)}")
+    else:
+        seen.passed()
+
+
+async def _ask_system(name: str, versions: set[int]) -> set[Address]:
+    """The addresses the system resolver (getaddrinfo) gives, of the wanted IP versions."""
+    family = {frozenset({4}): socket.AF_INET, frozenset({6}): socket.AF_INET6}.get(
+        frozenset(versions), socket.AF_UNSPEC
+    )
+    infos = await asyncio.get_running_loop().getaddrinfo(name, None, family=family, type=socket.SOCK_STREAM)
+    return {ipaddress.ip_address(info[4][0]) for info in infos}
+
+
+async def _ask_server(
+    resolver: dns.resolver.Resolver, name: str, versions: set[int], timeout: float, want_all: bool
+) -> set[Address]:
+    """A and/or AAAA answers from one nameserver; without expectations the first answer will do."""
+    resolved: set[Address] = set()
+    no_answer: dns.resolver.NoAnswer | None = None
+    for rdtype in [t for v, t in ((4, "A"), (6, "AAAA")) if v in versions]:
+        try:
+            answer = await resolver.resolve(name, rdtype, lifetime=timeout, search=False)
+        except dns.resolver.NoAnswer as exc:
+            no_answer = exc
+            continue
+        resolved |= {ipaddress.ip_address(record.address) for record in answer}
+        if resolved and not want_all:
+            break
+    if not resolved and no_answer is not None:
+        raise no_answer
+    return resolved
+
+
+async def _nameserver_address(nameserver: str) -> tuple[str, int]:
+    """(IP, port) from "host", "host:port", "[v6]:port" or a bare IPv6 address."""
+    host, port = nameserver, 53
+    if nameserver.startswith("["):
+        host, _, rest = nameserver[1:].partition("]")
+        port = int(rest[1:]) if rest.startswith(":") else 53
+    elif nameserver.count(":") == 1:
+        host, _, port_text = nameserver.partition(":")
+        port = int(port_text)
+    try:
+        return str(ipaddress.ip_address(host)), port
+    except ValueError:  # a host name: dnspython wants an address, so look it up once
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_DGRAM)
+        return infos[0][4][0], port
+
+
+def _listed(addresses: set[Address]) -> str:
+    """Addresses sorted (IPv4 first) and comma-separated, for a cause."""
+    return ", ".join(str(a) for a in sorted(addresses, key=lambda a: (a.version, a)))

@@ -1,0 +1,63 @@
+"""run_check: the one entry point; picks the probe by monitor type, bounds it, never raises.
+
+The whole check (name lookup, connect, handshake, request, body) runs under one asyncio timeout
+of `monitor.timeout`, so no stage can stretch a check past it; every exception becomes a failed
+result with a cause a person can read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timezone
+
+from uptime_tui.checks.causes import describe_error
+from uptime_tui.checks.client import ProbeClient
+from uptime_tui.checks.dns import check_dns
+from uptime_tui.checks.http import check_http
+from uptime_tui.checks.observation import Observation
+from uptime_tui.checks.result import CheckResult
+from uptime_tui.checks.tcp import check_tcp
+from uptime_tui.checks.tls import check_tls
+from uptime_tui.config import Monitor
+
+
+async def run_check(monitor: Monitor, client: ProbeClient, region: str) -> CheckResult:
+    """Check one monitor once; failures come back as results, never as exceptions."""
+    checked_at = datetime.now(timezone.utc)
+    started = time.perf_counter()
+    seen = Observation()
+    try:
+        async with asyncio.timeout(monitor.timeout):
+            await _probe(monitor, client, seen)
+    except Exception as exc:  # noqa: BLE001 - a check reports; cancellation still propagates
+        seen.failed(describe_error(exc, monitor.timeout))
+    elapsed = time.perf_counter() - started
+    threshold = monitor.degraded_after
+    if seen.success and not seen.degraded and threshold is not None and elapsed > threshold:
+        seen.passed(f"slow response: {elapsed:.3g}s (threshold {threshold:g}s)")
+    return CheckResult(
+        monitor_id=monitor.id,
+        success=seen.success,
+        cause=seen.cause,
+        response_time=elapsed,
+        ttfb_ms=seen.ttfb_ms,
+        status_code=seen.status_code,
+        region=region,
+        checked_at=checked_at,
+        degraded=seen.degraded,
+    )
+
+
+async def _probe(monitor: Monitor, client: ProbeClient, seen: Observation) -> None:
+    """Run the probe for the monitor's type, writing what it finds into `seen`."""
+    if monitor.type in ("http", "keyword"):
+        await check_http(monitor, client.http, seen)
+    elif monitor.type == "tcp":
+        await check_tcp(monitor, seen)
+    elif monitor.type == "dns":
+        await check_dns(monitor, client, seen)
+    elif monitor.type == "tls":
+        await check_tls(monitor, client.certificate_context, seen)
+    else:
+        seen.failed(f"unknown monitor type {monitor.type!r}")
