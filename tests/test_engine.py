@@ -1,0 +1,158 @@
+"""The engine end to end: a real HTTP target on 127.0.0.1, a real SQLite file, real pings."""
+
+import asyncio
+import socket
+
+import httpx
+import pytest
+from aiohttp import web
+
+from uptime_tui.config import parse_config
+from uptime_tui.engine.service import Engine, EngineOptions
+from uptime_tui.store import open_database
+from uptime_tui.store.models import CheckResult, Event, Heartbeat, HeartbeatPing, Incident, IncidentEvidence
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Target:
+    """An HTTP target whose answer the test switches."""
+
+    def __init__(self):
+        self.status = 200
+
+    async def __aenter__(self):
+        async def answer(request):
+            return web.Response(status=self.status, text="ok")
+
+        app = web.Application()
+        app.router.add_get("/", answer)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        self.port = free_port()
+        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.runner.cleanup()
+
+
+def make_config(target_port: int, listen_port: int):
+    return parse_config(f"""
+settings: {{listen: "127.0.0.1:{listen_port}", organization_id: org, team_id: team}}
+monitors:
+  - {{id: web, name: Web, type: http, url: "http://127.0.0.1:{target_port}/", interval: 1s, timeout: 500ms,
+      confirmation: 2, recovery: 2}}
+heartbeats:
+  - {{id: job, name: Job, period: 1h, grace: 1m, token: job-token-12345}}
+""", "test.yaml", {})
+
+
+async def wait_for(queue: asyncio.Queue, name: str, seconds: float = 15.0) -> dict:
+    """The next event called `name`, within a bounded time."""
+    async with asyncio.timeout(seconds):
+        while True:
+            payload = await queue.get()
+            if payload["event"] == name:
+                return payload
+
+
+@pytest.mark.anyio
+async def test_down_incident_recovery_and_restart(tmp_path):
+    database = open_database(str(tmp_path / "uptime.db"))
+    async with Target() as target:
+        config = make_config(target.port, free_port())
+        engine = Engine(config, database, options=EngineOptions(listen=False))
+        events = engine.subscribe()
+        await engine.start()
+        try:
+            await wait_for(events, "monitor.checked")
+            target.status = 503
+            down = await wait_for(events, "monitor.down")
+            started = await wait_for(events, "incident.started")
+        finally:
+            await engine.stop()
+        assert down["cause"] == "HTTP 503" and down["monitor_id"] == 1
+        incident = Incident.get_by_id(started["incident_id"])
+        assert (incident.type, incident.status, incident.severity, incident.active) == ("down", "critical", "critical", True)
+        evidence = list(IncidentEvidence.select().where(IncidentEvidence.incident == incident.id))
+        assert len(evidence) == 2 and all(e.status_code == 503 for e in evidence)
+        assert Event.select().where(Event.incident == incident.id).count() == 1  # incident.started, stored
+        assert CheckResult.select().count() >= 3
+
+        # Restart while still down: no second monitor.down, no second incident.
+        engine = Engine(config, database, options=EngineOptions(listen=False))
+        events = engine.subscribe()
+        await engine.start()
+        try:
+            checked = [await wait_for(events, "monitor.checked") for _ in range(2)]
+            assert not any(p["success"] for p in checked)
+            target.status = 200
+            await wait_for(events, "monitor.verifying_recovery")
+            resolved = await wait_for(events, "incident.resolved")
+        finally:
+            await engine.stop()
+        assert Event.select().where(Event.name == "monitor.down").count() == 1
+        assert Incident.select().count() == 1 and resolved["incident_id"] == incident.id
+        incident = Incident.get_by_id(incident.id)
+        assert (incident.active, incident.status, incident.severity, incident.resolved_by) == (False, "ok", "critical", "system")
+    database.close()
+
+
+@pytest.mark.anyio
+async def test_heartbeat_pings_over_http(tmp_path):
+    database = open_database(str(tmp_path / "uptime.db"))
+    port = free_port()
+    engine = Engine(make_config(free_port(), port), database)
+    events = engine.subscribe()
+    await engine.start()
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            assert (await client.post("/ping/job-token-12345/start")).status_code == 200
+            response = await client.post("/ping/job-token-12345", content=b"x" * 20_000)
+            assert response.status_code == 200 and response.text == "OK"
+            checked = await wait_for(events, "heartbeat.checked")
+            assert checked["success"] is True and checked["heartbeat_name"] == "Job"
+            assert (await client.get("/ping/job-token-12345/1")).status_code == 200
+            assert (await wait_for(events, "heartbeat.down"))["heartbeat_id"] == 1
+            assert (await client.get("/ping/unknown-token")).status_code == 404
+            assert (await client.get("/ping/job-token-12345/256")).status_code == 400
+            kuma = await client.get("/api/push/job-token-12345", params={"status": "up", "msg": "done"})
+            assert kuma.json() == {"ok": True}
+            assert (await wait_for(events, "heartbeat.up"))["heartbeat_id"] == 1
+    finally:
+        await engine.stop()
+    pings = list(HeartbeatPing.select().order_by(HeartbeatPing.id))
+    assert [p.kind for p in pings] == ["start", "success", "exit", "success"]
+    assert len(pings[1].body) == 10 * 1024  # the body is kept up to 10 KB
+    assert Heartbeat.get().state["last_duration"] is not None
+    database.close()
+
+
+@pytest.mark.anyio
+async def test_reload_starts_and_stops_monitors(tmp_path):
+    database = open_database(str(tmp_path / "uptime.db"))
+    async with Target() as target:
+        config = make_config(target.port, free_port())
+        engine = Engine(config, database, options=EngineOptions(listen=False))
+        events = engine.subscribe()
+        await engine.start()
+        try:
+            text = f"""
+monitors:
+  - {{id: api, name: API, type: http, url: "http://127.0.0.1:{target.port}/", interval: 1s, timeout: 500ms}}
+"""
+            changes = await engine.reload(parse_config(text, "test.yaml", {}))
+            assert sorted((c.action, c.key) for c in changes) == [
+                ("created", "api"), ("destroyed", "job"), ("destroyed", "web")]
+            assert engine.scheduler.monitor_ids == {"api"}
+            assert (await wait_for(events, "monitor.checked"))["monitor_name"] == "API"
+        finally:
+            await engine.stop()
+    names = [e.name for e in Event.select().order_by(Event.id)]
+    assert names.count("monitor.created") == 2 and "monitor.destroyed" in names and "heartbeat.destroyed" in names
+    database.close()

@@ -1,0 +1,279 @@
+"""Engine: the running system, and the one facade the console, the API and the CLI use.
+
+Checks and pings go through the pure state machines; every step with actions is applied by the
+writer thread in one transaction (incident, evidence, events, state) and only then published to
+subscribers. Check results go to the writer's batches. Counters that change on every check are
+kept in memory and flushed every few seconds, and with every state change, so a restart resumes
+where the engine stopped: a monitor that was down is not reported down a second time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+
+import peewee
+
+from uptime_tui import config as cfg
+from uptime_tui import events
+from uptime_tui.api.listener import Listener
+from uptime_tui.api.pings import Ping
+from uptime_tui.checks import ProbeClient, run_check
+from uptime_tui.engine import heartbeats as hb_machine
+from uptime_tui.engine import incidents as monitor_machine
+from uptime_tui.engine.apply import Resource, apply_step, store_events
+from uptime_tui.engine.maintenance import in_maintenance
+from uptime_tui.engine.scheduler import Scheduler
+from uptime_tui.store.models import Heartbeat, HeartbeatPing, Monitor
+from uptime_tui.store.sync import DefinitionChange, sync_definitions
+from uptime_tui.store.writer import Writer
+
+log = logging.getLogger(__name__)
+
+STATE_FLUSH_SECONDS = 5.0
+HEARTBEAT_TICK_SECONDS = 1.0
+
+
+def utcnow() -> datetime:
+    """The real clock."""
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Tracked:
+    """A monitor or heartbeat the engine runs: its definition, row and machine state."""
+
+    item: cfg.Monitor | cfg.Heartbeat
+    resource: Resource
+    state: object
+    paused: bool
+    token: str | None = None
+
+
+@dataclass
+class EngineOptions:
+    """How the engine runs (tests shrink the timings)."""
+
+    listen: bool = True
+    max_concurrent: int = 256
+    cafile: str | None = None
+    rules: monitor_machine.Rules = field(default_factory=monitor_machine.Rules)
+
+
+class Engine:
+    """Runs the checks and heartbeats of a config against a database."""
+
+    def __init__(self, config: cfg.Config, database: peewee.Database, *,
+                 options: EngineOptions | None = None, clock: Callable[[], datetime] = utcnow):
+        self.config = config
+        self.database = database
+        self.options = options or EngineOptions()
+        self.clock = clock
+        self.ctx = events.Context(config.settings.organization_id, config.settings.team_id)
+        self.region = config.settings.region
+        self.monitors: dict[str, Tracked] = {}
+        self.heartbeats: dict[str, Tracked] = {}
+        self._tokens: dict[str, str] = {}
+        self._dirty: set[tuple[str, str]] = set()
+        self._subscribers: list[asyncio.Queue] = []
+        self._tasks: list[asyncio.Task] = []
+        self.writer = Writer(database, lambda: {k: t.resource.row_id for k, t in self.monitors.items()})
+        self.scheduler = Scheduler(self._check, self.options.max_concurrent)
+        self.client: ProbeClient | None = None
+        self.listener: Listener | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Sync the config into the database, load state, start checks, heartbeats and listener."""
+        self.writer.start()
+        await self._apply_config(self.config)
+        self.client = await ProbeClient(cafile=self.options.cafile,
+                                        max_connections=self.options.max_concurrent).__aenter__()
+        self._schedule()
+        self._tasks = [asyncio.create_task(self._heartbeat_loop(), name="heartbeats"),
+                       asyncio.create_task(self._flush_loop(), name="state-flush")]
+        if self.options.listen:
+            s = self.config.settings
+            self.listener = Listener(s.listen_host, s.listen_port, self.receive_ping)
+            await self.listener.start()
+
+    async def stop(self) -> None:
+        """Stop checks and the listener, persist state, drain the writer."""
+        await self.scheduler.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.listener is not None:
+            await self.listener.stop()
+        if self.client is not None:
+            await self.client.__aexit__(None, None, None)
+        await self._flush_states()
+        await asyncio.get_running_loop().run_in_executor(None, self.writer.stop)
+
+    async def reload(self, config: cfg.Config) -> list[DefinitionChange]:
+        """Apply a new, valid config without a restart; return what changed."""
+        changes = await self._apply_config(config)
+        self.config = config
+        self._schedule()
+        return changes
+
+    # --- events ---------------------------------------------------------------------------------
+
+    def subscribe(self) -> asyncio.Queue:
+        """A queue that receives every event payload published from now on."""
+        queue: asyncio.Queue = asyncio.Queue(maxsize=10_000)
+        self._subscribers.append(queue)
+        return queue
+
+    def _publish(self, payloads: list[dict]) -> None:
+        for payload in payloads:
+            for queue in self._subscribers:
+                if queue.full():  # a stalled subscriber loses its oldest, never blocks checks
+                    queue.get_nowait()
+                queue.put_nowait(payload)
+
+    # --- monitors -------------------------------------------------------------------------------
+
+    def _schedule(self) -> None:
+        self.scheduler.set_monitors(t.item for t in self.monitors.values() if not t.paused)
+
+    async def _check(self, monitor: cfg.Monitor) -> None:
+        result = await run_check(monitor, self.client, self.region)
+        self.writer.submit_results(result)
+        tracked = self.monitors.get(monitor.id)
+        if tracked is None or tracked.item != monitor:
+            return  # removed or changed by a reload while this check ran
+        self._publish([events.monitor_checked(
+            self.ctx, result.checked_at, tracked.resource.ref, region=result.region,
+            response_time=result.response_time, response_code=result.status_code,
+            success=result.success, cause=result.cause)])
+        now = self.clock()
+        maintenance = in_maintenance(self.config.maintenance, monitor.id, monitor.tags, now)
+        step = monitor_machine.observe(monitor, tracked.state, result, now,
+                                       rules=self.options.rules, in_maintenance=maintenance)
+        await self._commit(tracked, step, now)
+
+    async def _commit(self, tracked: Tracked, step, now: datetime) -> None:
+        """Store a step (when it has actions) before publishing its events."""
+        if not step.actions:
+            tracked.state = step.state
+            self._dirty.add((tracked.resource.kind, tracked.item.id))
+            return
+        tracked.state, payloads = await self.writer.run_async(
+            lambda: apply_step(step, tracked.resource, self.ctx, now))
+        for payload in payloads:
+            log.info("%s: %s", payload["event"], payload["message"])
+        self._publish(payloads)
+
+    # --- heartbeats -----------------------------------------------------------------------------
+
+    async def receive_ping(self, ping: Ping) -> bool:
+        """A ping from the listener; False when no active heartbeat has its token."""
+        key = self._tokens.get(ping.token)
+        tracked = self.heartbeats.get(key) if key else None
+        if tracked is None or tracked.paused:
+            return False
+        now = self.clock()
+        step = hb_machine.ping(tracked.item, tracked.state, ping.kind, now, ping.exit_status,
+                               rules=self.options.rules)
+
+        def store():
+            HeartbeatPing.create(heartbeat=tracked.resource.row_id, received_at=now, kind=ping.kind,
+                                 exit_status=ping.exit_status, body=ping.body,
+                                 remote_addr=ping.remote_addr, user_agent=ping.user_agent)
+            return apply_step(step, tracked.resource, self.ctx, now)
+
+        tracked.state, payloads = await self.writer.run_async(store)
+        self._publish(payloads)
+        return True
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            now = self.clock()
+            for tracked in list(self.heartbeats.values()):
+                deadline = hb_machine.next_deadline(tracked.item, tracked.state, now)
+                if tracked.paused or deadline is None or deadline > now:
+                    continue
+                step = hb_machine.tick(tracked.item, tracked.state, now, rules=self.options.rules)
+                try:
+                    await self._commit(tracked, step, now)
+                except Exception:
+                    log.exception("heartbeat %s: could not store its state change", tracked.item.id)
+            await asyncio.sleep(HEARTBEAT_TICK_SECONDS)
+
+    # --- persistence ----------------------------------------------------------------------------
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await asyncio.sleep(STATE_FLUSH_SECONDS)
+            await self._flush_states()
+
+    async def _flush_states(self) -> None:
+        dirty, self._dirty = self._dirty, set()
+        rows = [(t.resource.model, t.resource.row_id, t.state.to_dict())
+                for kind, key in dirty
+                if (t := (self.monitors if kind == "monitor" else self.heartbeats).get(key))]
+        if rows:
+            def write():
+                for model, row_id, state in rows:
+                    model.update(state=state).where(model.id == row_id).execute()
+            await self.writer.run_async(write)
+
+    async def _apply_config(self, config: cfg.Config) -> list[DefinitionChange]:
+        """Sync definitions (with created/destroyed events) and rebuild what the engine tracks."""
+        now = self.clock()
+        ctx = events.Context(config.settings.organization_id, config.settings.team_id)
+        items = {("monitor", m.id): m for m in config.monitors} | {("heartbeat", h.id): h for h in config.heartbeats}
+        published: list[dict] = []
+
+        def record(change: DefinitionChange) -> None:
+            if change.action == "updated":
+                return
+            item = items.get((change.kind, change.key))
+            if change.kind == "monitor":
+                ref = events.MonitorRef.of(item, change.id) if item else events.MonitorRef(
+                    change.id, change.name, "", "")
+                builder = events.monitor_created if change.action == "created" else events.monitor_destroyed
+            else:
+                ref = events.HeartbeatRef(change.id, change.name)
+                builder = events.heartbeat_created if change.action == "created" else events.heartbeat_destroyed
+            payload = builder(ctx, now, ref)
+            store_events([payload], None, now)
+            published.append(payload)
+
+        def sync():
+            changes = sync_definitions(config, now, record=record)
+            return changes, list(Monitor.select()), list(Heartbeat.select())
+
+        changes, monitor_rows, heartbeat_rows = await self.writer.run_async(sync)
+        self.ctx = ctx
+        self.monitors = self._track(config.monitors, monitor_rows, "monitor", self.monitors, now)
+        self.heartbeats = self._track(config.heartbeats, heartbeat_rows, "heartbeat", self.heartbeats, now)
+        self._tokens = {t.token: key for key, t in self.heartbeats.items()}
+        for payload in published:
+            log.info("%s: %s", payload["event"], payload["message"])
+        self._publish(published)
+        return changes
+
+    def _track(self, items, rows, kind: str, previous: dict, now: datetime) -> dict[str, Tracked]:
+        by_key = {row.key: row for row in rows}
+        tracked = {}
+        for item in items:
+            row = by_key[item.id]
+            if kind == "monitor":
+                ref = events.MonitorRef.of(item, row.id)
+                state = (previous[item.id].state if item.id in previous
+                         else monitor_machine.MonitorState.from_dict(row.state) if row.state
+                         else monitor_machine.MonitorState())
+            else:
+                ref = events.HeartbeatRef.of(item, row.id)
+                state = (previous[item.id].state if item.id in previous
+                         else hb_machine.HeartbeatState.from_dict(row.state) if row.state
+                         else hb_machine.HeartbeatState.new(now))
+            resource = Resource(kind, row.id, item.id, ref)
+            tracked[item.id] = Tracked(item, resource, state, row.paused, getattr(row, "token", None))
+        return tracked
