@@ -90,3 +90,41 @@ def test_an_unusable_database_is_a_message_not_a_traceback(tmp_path):
     result = run("console", "--config", "config.example.yaml", "--db", "mysql://nowhere/x")
     assert result.returncode == 1
     assert "cannot open the database" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_runs_headless_reloads_and_stops_on_sigterm(tmp_path):
+    import os
+    import signal
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = tmp_path / "config.yaml"
+    config.write_text(f"settings: {{listen: '127.0.0.1:{port}'}}\n"
+                      "heartbeats: [{id: job, period: 1h, token: job-token-12345}]\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UPTIME_TUI_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uptime_tui", "serve", "--config", str(config), "--db", str(tmp_path / "u.db")],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, stdin=subprocess.DEVNULL)
+    try:
+        for _ in range(100):  # bounded: up to ~10 s for the listener to come up
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/ping/job-token-12345", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert response.status_code == 200
+        config.write_text(config.read_text().replace("period: 1h", "period: 1h, intervl: 5s"))
+        process.send_signal(signal.SIGHUP)
+        time.sleep(1.5)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert "heartbeat.created" in output and "serving 0 monitors and 1 heartbeats" in output
+    assert "config not reloaded" in output and "unknown key 'intervl'" in output
+    assert "Traceback" not in output

@@ -47,6 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
                                   description="Start the terminal console on the configured monitors.")
     _common_options(console, top_level=False)
 
+    serve = commands.add_parser(
+        "serve", help="run the engine and the HTTP listener without the console",
+        description="Run checks, heartbeats and the HTTP listener headless (for a server or a "
+        "systemd unit); log one line per state change. The config is reloaded when the file "
+        "changes and on SIGHUP; SIGTERM or Ctrl-C stops.",
+    )
+    _common_options(serve, top_level=False)
+
     check = commands.add_parser(
         "check-config", help="validate a config file and summarise it",
         description="Validate a config file: print counts per kind (exit 0) or every problem with "
@@ -74,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         return check_config(args.path or str(find_config_path(args.config)))
     if command == "console":
         return run_console(args)
+    if command == "serve":
+        return run_serve(args)
     raise AssertionError(command)  # argparse rejects unknown commands before this
 
 
@@ -117,7 +127,7 @@ def operator_name(args, config: Config) -> str:
         return os.environ.get("USER", "unknown")
 
 
-def open_store(args, config: Config):
+def open_store(args, config: Config, sync: bool = True):
     """Open (and migrate) the database and sync the YAML into it; None after printing why not."""
     import peewee
 
@@ -129,7 +139,8 @@ def open_store(args, config: Config):
     url = resolve_database_url(args.db, config.settings.database)
     try:
         database = open_database(url)
-        sync_definitions(config)
+        if sync:
+            sync_definitions(config)
     except (peewee.PeeweeException, DatabaseTooNew, ValueError, OSError) as exc:
         print(f"cannot open the database {describe(url)}: {exc}", file=sys.stderr)
         return None
@@ -150,3 +161,54 @@ def run_console(args) -> int:
     build_app(config, database_url=url, operator=operator_name(args, config)).run()
     database.close()
     return EXIT_OK
+
+
+def run_serve(args) -> int:
+    """Run the engine headless until SIGTERM or Ctrl-C."""
+    import asyncio
+    import logging
+
+    config = load_or_report(args)
+    if config is None:
+        return EXIT_USAGE
+    opened = open_store(args, config, sync=False)  # the engine syncs, recording created/destroyed
+    if opened is None:
+        return EXIT_FAILURE
+    database, url = opened
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    try:
+        asyncio.run(_serve(config, database, str(find_config_path(args.config))))
+    except OSError as exc:  # e.g. the listen address is taken
+        print(f"cannot serve: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    finally:
+        database.close()
+    return EXIT_OK
+
+
+async def _serve(config: Config, database, config_path: str) -> None:
+    import asyncio
+    import logging
+    import signal
+
+    from uptime_tui.engine.reload import ConfigWatcher
+    from uptime_tui.engine.service import Engine
+
+    log = logging.getLogger("uptime_tui")
+    engine = Engine(config, database)
+    await engine.start()
+    s = config.settings
+    log.info("serving %d monitors and %d heartbeats; listening on http://%s:%d",
+             len(config.monitors), len(config.heartbeats), s.listen_host, s.listen_port)
+    watcher = ConfigWatcher(config_path, engine)
+    watching = asyncio.create_task(watcher.run())
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(watcher.reload()))
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(stop_signal, stopping.set)
+    await stopping.wait()
+    log.info("stopping")
+    watching.cancel()
+    await engine.stop()
