@@ -194,6 +194,148 @@ async def peak(port: int, server_pid: int, concurrency: int, seconds: float, tra
         baseline = baseline or figures
 
 
+# --- --sqlite: check results written per second ----------------------------------------------
+
+SQLITE_TARGET = 20_000  # rows/s through the Writer
+SQLITE_COLUMNS = ("monitor_id", "checked_at", "success", "response_time", "ttfb_ms", "status_code", "region", "cause")
+
+
+def _sqlite_results(count: int, monitors: int) -> list:
+    """`count` check results spread over `monitors` monitors, one in ten failed, as probes report them."""
+    from datetime import datetime, timedelta, timezone
+
+    from uptime_tui.checks.result import CheckResult
+
+    start = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+    results = []
+    for i in range(count):
+        ok = i % 10 != 0
+        results.append(CheckResult(
+            monitor_id=f"m{i % monitors}", success=ok, cause=None if ok else "HTTP 503",
+            response_time=0.05 + (i % 97) / 1000, ttfb_ms=None if i % 7 == 0 else 12.5, status_code=200 if ok else 503,
+            region="local", checked_at=start + timedelta(milliseconds=i),
+        ))
+    return results
+
+
+def _sqlite_fresh(directory: Path, name: str, monitors: int):
+    """A fresh migrated SQLite file with `monitors` monitors; returns (database, {yaml id: row id})."""
+    from uptime_tui.config import parse_config
+    from uptime_tui.store import open_database
+    from uptime_tui.store.models import Monitor as MonitorRow
+    from uptime_tui.store.sync import sync_definitions
+
+    database = open_database(str(directory / name))
+    yaml = "monitors:\n" + "".join(
+        f"  - {{id: m{i}, name: M{i}, type: tcp, host: 127.0.0.1, port: {1024 + i}}}\n" for i in range(monitors)
+    )
+    sync_definitions(parse_config(yaml, "bench.yaml", {}))
+    return database, {m.key: m.id for m in MonitorRow.select(MonitorRow.key, MonitorRow.id)}
+
+
+def _sqlite_row(result, ids):
+    from datetime import timezone
+
+    return (ids[result.monitor_id], result.checked_at.astimezone(timezone.utc).replace(tzinfo=None), result.success,
+            result.response_time, result.ttfb_ms, result.status_code, result.region, result.cause)
+
+
+def _sqlite_count(database) -> int:
+    return database.execute_sql("SELECT COUNT(*) FROM check_result").fetchone()[0]
+
+
+def _sqlite_measure_writer(directory: Path, results: list, monitors: int, chunk: int) -> Figures:
+    """Our path: submit_results in chunks from this thread; the clock stops when stop() has written all."""
+    from uptime_tui.store.writer import Writer
+
+    database, ids = _sqlite_fresh(directory, "writer.db", monitors)
+    writer = Writer(database, lambda: ids).start()
+    cpu, wall = time.process_time(), time.perf_counter()
+    for start in range(0, len(results), chunk):
+        writer.submit_results(results[start:start + chunk])
+    writer.stop(timeout=600)
+    figures = Figures(f"Writer (chunks of {chunk})", writer.written, len(results) - writer.written,
+                      time.perf_counter() - wall, time.process_time() - cpu)
+    assert _sqlite_count(database) == writer.written
+    database.close()
+    return figures
+
+
+def _sqlite_measure_peewee(directory: Path, results: list, monitors: int, per_tx: int) -> Figures:
+    """Baseline: peewee insert_many of row tuples, `per_tx` rows per transaction."""
+    from uptime_tui.store.models import CheckResult as CheckResultRow
+
+    database, ids = _sqlite_fresh(directory, "peewee.db", monitors)
+    fields = [CheckResultRow._meta.columns[c] for c in SQLITE_COLUMNS]
+    cpu, wall = time.process_time(), time.perf_counter()
+    for start in range(0, len(results), per_tx):
+        rows = [_sqlite_row(r, ids) for r in results[start:start + per_tx]]
+        with database.atomic():
+            CheckResultRow.insert_many(rows, fields=fields).execute()
+    figures = Figures(f"peewee insert_many, {per_tx}/tx", len(results), 0,
+                      time.perf_counter() - wall, time.process_time() - cpu)
+    assert _sqlite_count(database) == len(results)
+    database.close()
+    return figures
+
+
+def _sqlite_measure_stdlib(directory: Path, results: list, monitors: int, per_tx: int) -> Figures:
+    """Baseline: stdlib sqlite3 executemany, `per_tx` rows per transaction, same pragmas."""
+    import sqlite3
+
+    from uptime_tui.store.database import SQLITE_PRAGMAS
+
+    database, ids = _sqlite_fresh(directory, "stdlib.db", monitors)
+    database.close()  # the schema and monitors are there; write through a bare connection
+    connection = sqlite3.connect(str(directory / "stdlib.db"), isolation_level=None)
+    for pragma, value in SQLITE_PRAGMAS.items():
+        connection.execute(f"PRAGMA {pragma} = {value}")
+    sql = f"INSERT INTO check_result ({', '.join(SQLITE_COLUMNS)}) VALUES ({', '.join('?' * len(SQLITE_COLUMNS))})"
+    cpu, wall = time.process_time(), time.perf_counter()
+    for start in range(0, len(results), per_tx):
+        rows = [_sqlite_row(r, ids) for r in results[start:start + per_tx]]
+        connection.execute("BEGIN")
+        connection.executemany(sql, rows)
+        connection.execute("COMMIT")
+    figures = Figures(f"sqlite3 executemany, {per_tx}/tx", len(results), 0,
+                      time.perf_counter() - wall, time.process_time() - cpu)
+    assert connection.execute("SELECT COUNT(*) FROM check_result").fetchone()[0] == len(results)
+    connection.close()
+    return figures
+
+
+def sqlite(results: int, monitors: int, chunk: int) -> None:
+    """--sqlite: check results/s through the Writer into a fresh SQLite file, beside two baselines."""
+    import sqlite3
+    import tempfile
+
+    import peewee
+
+    print(
+        f"sqlite: {results:,} results over {monitors:,} monitors, fresh WAL file each, Python {sys.version.split()[0]}, "
+        f"SQLite {sqlite3.sqlite_version}, peewee {peewee.__version__}"
+    )
+    prepared = _sqlite_results(results, monitors)
+    with tempfile.TemporaryDirectory(prefix="uptime-bench-") as tmp:
+        directory = Path(tmp)
+        measured = [
+            _sqlite_measure_writer(directory, prepared, monitors, chunk),
+            _sqlite_measure_peewee(directory, prepared, monitors, 1000),
+            _sqlite_measure_stdlib(directory, prepared, monitors, 1000),
+        ]
+    writer = measured[0]
+    for figures in measured:
+        line = (f"  {figures.label:<34} {figures.rate:9,.0f} rows/s  {figures.wall:6.2f} s"
+                f"  {figures.cpu / max(figures.checks, 1) * 1e6:5.1f} us CPU/row")
+        if figures.failures:
+            line += f"  ({figures.failures} not written)"
+        if figures is not writer:
+            line += f"  Writer/this {writer.rate / figures.rate:.2f}"
+        print(line, flush=True)
+    verdict = "meets" if writer.rate >= SQLITE_TARGET else "BELOW"
+    print(f"  Writer: {writer.rate:,.0f} rows/s ({verdict} target {SQLITE_TARGET:,} rows/s)", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Parse the flags and run the chosen sections."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -204,8 +346,16 @@ def main(argv: list[str] | None = None) -> None:
         "--transport", action="append", choices=["aiohttp", "httpcore"],
         help="transport(s) for run_check; default: both, the chosen one (aiohttp) first",
     )
+    parser.add_argument("--sqlite", action="store_true", help="check results/s written through the Writer into SQLite")
+    parser.add_argument("--results", type=int, default=200_000, help="--sqlite: results to write")
+    parser.add_argument("--monitors", type=int, default=1000, help="--sqlite: monitors they are spread over")
+    parser.add_argument("--chunk", type=int, default=100, help="--sqlite: results per submit_results call")
     args = parser.parse_args(argv)
     transports = args.transport or ["aiohttp", "httpcore"]
+    if args.sqlite:
+        sqlite(args.results, args.monitors, args.chunk)
+        if not args.peak:
+            return
 
     server, port = start_server()
     _pin(CLIENT_CPU)

@@ -96,27 +96,34 @@ class Writer:
                     return
 
     def _run_job(self, job: Callable[[], Any], future: Future) -> None:
+        # A job runs even when its awaiter was cancelled meanwhile: what the engine decided
+        # (an incident, its events) must reach the database all the same.
+        awaited = future.set_running_or_notify_cancel()
         try:
             with self.database.atomic():
                 result = job()
         except BaseException as exc:  # handed to whoever awaits the job
-            future.set_exception(exc)
+            if awaited:
+                future.set_exception(exc)
+            else:
+                log.error("a write job whose caller went away failed: %s", exc)
         else:
-            future.set_result(result)
+            if awaited:
+                future.set_result(result)
 
     def _flush(self, results: list[CheckResult]) -> None:
         if not results:
             return
-        ids = self._monitor_ids()
-        rows = [
-            (ids[r.monitor_id], r.checked_at.astimezone(timezone.utc).replace(tzinfo=None), r.success,
-             r.response_time, r.ttfb_ms, r.status_code, r.region, r.cause)
-            for r in results
-            if r.monitor_id in ids  # a monitor removed by a reload while its check ran
-        ]
-        try:
+        try:  # nothing here may end the thread: a lost batch is logged, later ones still land
+            ids = self._monitor_ids()
+            rows = [
+                (ids[r.monitor_id], r.checked_at.astimezone(timezone.utc).replace(tzinfo=None), r.success,
+                 r.response_time, r.ttfb_ms, r.status_code, r.region, r.cause)
+                for r in results
+                if r.monitor_id in ids  # a monitor removed by a reload while its check ran
+            ]
             with self.database.atomic():
                 self.database.cursor().executemany(self._insert_sql, rows)
             self.written += len(rows)
         except Exception as exc:  # driver errors (sqlite3 / psycopg2) are not wrapped by cursor()
-            log.error("could not write %d check results: %s", len(rows), exc)
+            log.error("could not write %d check results: %s", len(results), exc)
