@@ -15,7 +15,7 @@ $(INSTALLED): pyproject.toml
 	touch $(INSTALLED)
 
 run: $(INSTALLED)
-	$(VENV)/bin/uptime-tui --config config.example.yaml
+	$(VENV)/bin/uptime-tui --config config.example.yaml --demo
 
 test: $(INSTALLED)
 	$(VENV)/bin/python -m pytest

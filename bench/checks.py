@@ -2,6 +2,8 @@
 
     python bench/checks.py            # same as --peak
     python bench/checks.py --peak --seconds 10 --concurrency 50
+    python bench/checks.py --sustained        # 10,000 monitors at 60 s for 2 minutes
+    python bench/checks.py --sqlite           # check results/s through the batching writer
 
 --peak: how many http checks per second one core can run, and the client CPU each costs. A tiny
 local HTTP server runs in its own process pinned to CPU 0; this process pins itself to CPU 1 and
@@ -350,6 +352,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--results", type=int, default=200_000, help="--sqlite: results to write")
     parser.add_argument("--monitors", type=int, default=1000, help="--sqlite: monitors they are spread over")
     parser.add_argument("--chunk", type=int, default=100, help="--sqlite: results per submit_results call")
+    parser.add_argument("--sustained", action="store_true",
+                        help="the whole engine running --sustained-monitors http monitors (lag, CPU, memory)")
+    parser.add_argument("--sustained-monitors", type=int, default=10_000)
+    parser.add_argument("--interval", type=float, default=60.0, help="--sustained: check interval")
+    parser.add_argument("--duration", type=float, default=120.0, help="--sustained: seconds to run")
     args = parser.parse_args(argv)
     transports = args.transport or ["aiohttp", "httpcore"]
     if args.sqlite:
@@ -360,6 +367,12 @@ def main(argv: list[str] | None = None) -> None:
     server, port = start_server()
     _pin(CLIENT_CPU)
     try:
+        if args.sustained:
+            from bench.sustained import sustained
+
+            asyncio.run(sustained(port, args.sustained_monitors, args.interval, args.duration, min(30.0, args.duration)))
+            if not args.peak:
+                return
         asyncio.run(peak(port, server.pid, args.concurrency, args.seconds, transports))
     finally:
         server.kill()

@@ -44,8 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     console = commands.add_parser("console", help="start the console (the default)",
-                                  description="Start the terminal console on the configured monitors.")
+                                  description="Start the terminal console and the engine behind it.")
     _common_options(console, top_level=False)
+    for p in (parser, console):
+        p.add_argument("--demo", action="store_true", default=False if p is parser else argparse.SUPPRESS,
+                       help="also start local demo targets on 127.0.0.1 (see config.example.yaml)")
 
     serve = commands.add_parser(
         "serve", help="run the engine and the HTTP listener without the console",
@@ -152,13 +155,23 @@ def run_console(args) -> int:
     config = load_or_report(args)
     if config is None:
         return EXIT_USAGE
-    opened = open_store(args, config)
+    opened = open_store(args, config, sync=False)  # the engine syncs, recording created/destroyed
     if opened is None:
         return EXIT_FAILURE
     database, url = opened
+    from uptime_tui.engine.runner import EngineThread
+    from uptime_tui.engine.service import Engine
     from uptime_tui.tui.app import build_app
 
-    build_app(config, database_url=url, operator=operator_name(args, config)).run()
+    companions = ()
+    if args.demo:
+        from uptime_tui.demo import DemoTargets
+
+        s = config.settings
+        companions = (DemoTargets(f"http://{s.listen_host}:{s.listen_port}"),)
+    _log_to_file()  # the terminal belongs to the console
+    engine = EngineThread(lambda: Engine(config, database), companions)
+    build_app(config, operator=operator_name(args, config), engine=engine).run()
     database.close()
     return EXIT_OK
 
@@ -212,3 +225,16 @@ async def _serve(config: Config, database, config_path: str) -> None:
     log.info("stopping")
     watching.cancel()
     await engine.stop()
+
+
+def _log_to_file() -> None:
+    """Send log lines to uptime-tui.log in the user's log directory."""
+    import logging
+    from pathlib import Path
+
+    from platformdirs import user_log_dir
+
+    directory = Path(user_log_dir("uptime-tui", appauthor=False))
+    directory.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(filename=directory / "uptime-tui.log", level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(message)s")

@@ -80,7 +80,8 @@ class Engine:
         self._dirty: set[tuple[str, str]] = set()
         self._subscribers: list[asyncio.Queue] = []
         self._tasks: list[asyncio.Task] = []
-        self.writer = Writer(database, lambda: {k: t.resource.row_id for k, t in self.monitors.items()})
+        self._row_ids: dict[str, int] = {}  # monitor YAML id -> row id, rebuilt on (re)load only
+        self.writer = Writer(database, lambda: self._row_ids)
         self.scheduler = Scheduler(self._check, self.options.max_concurrent)
         self.client: ProbeClient | None = None
         self.listener: Listener | None = None
@@ -254,6 +255,7 @@ class Engine:
         self.monitors = self._track(config.monitors, monitor_rows, "monitor", self.monitors, now)
         self.heartbeats = self._track(config.heartbeats, heartbeat_rows, "heartbeat", self.heartbeats, now)
         self._tokens = {t.token: key for key, t in self.heartbeats.items()}
+        self._row_ids = {key: t.resource.row_id for key, t in self.monitors.items()}
         for payload in published:
             log.info("%s: %s", payload["event"], payload["message"])
         self._publish(published)

@@ -1,0 +1,73 @@
+"""Run an Engine on its own event loop in a thread, so checks never share the console's loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+
+class EngineThread:
+    """Starts `make_engine()` in a thread and hands every published event to `on_event`.
+
+    `on_event` is called from the engine's thread: give it something thread-safe, such as a
+    Textual `post_message`. `companions` are objects with async start()/stop() run beside the
+    engine (the demo targets).
+    """
+
+    def __init__(self, make_engine: Callable[[], object], companions: tuple = ()):
+        self._make_engine = make_engine
+        self._companions = companions
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self.error: BaseException | None = None
+
+    def start(self, on_event: Callable[[dict], None], timeout: float = 60.0) -> None:
+        """Start the engine; return once it runs (or raise what stopped it)."""
+        self._thread = threading.Thread(target=asyncio.run, args=(self._main(on_event),),
+                                        name="uptime-tui-engine", daemon=True)
+        self._thread.start()
+        self._ready.wait(timeout)
+        if self.error is not None:
+            raise self.error
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Stop the engine (state is flushed) and wait for the thread."""
+        if self._loop is not None and self._stopping is not None:
+            self._loop.call_soon_threadsafe(self._stopping.set)
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    async def _main(self, on_event: Callable[[dict], None]) -> None:
+        self._loop, self._stopping = asyncio.get_running_loop(), asyncio.Event()
+        try:
+            engine = self._make_engine()
+            events = engine.subscribe()
+            await engine.start()
+            for companion in self._companions:
+                await companion.start()
+        except BaseException as exc:  # reported to the thread that called start()
+            self.error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        forward = asyncio.create_task(_forward(events, on_event))
+        await self._stopping.wait()
+        forward.cancel()
+        for companion in self._companions:
+            await companion.stop()
+        await engine.stop()
+
+
+async def _forward(events: asyncio.Queue, on_event: Callable[[dict], None]) -> None:
+    while True:
+        payload = await events.get()
+        try:
+            on_event(payload)
+        except Exception:
+            log.exception("an event subscriber failed")
