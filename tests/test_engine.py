@@ -156,3 +156,33 @@ monitors:
     names = [e.name for e in Event.select().order_by(Event.id)]
     assert names.count("monitor.created") == 2 and "monitor.destroyed" in names and "heartbeat.destroyed" in names
     database.close()
+
+
+@pytest.mark.anyio
+async def test_sync_and_reload_write_chained_audit_entries(tmp_path):
+    from uptime_tui import audit
+    from uptime_tui.store.models import AuditEntry
+
+    database = open_database(str(tmp_path / "uptime.db"))
+    config = make_config(free_port(), free_port())
+    engine = Engine(config, database, options=EngineOptions(listen=False))
+    await engine.start()
+    try:
+        await engine.reload(parse_config(
+            "monitors: [{id: web, name: Website, type: http, url: 'http://127.0.0.1:9/', interval: 1s, timeout: 500ms}]\n",
+            "test.yaml", {}))
+    finally:
+        await engine.stop()
+    entries = list(AuditEntry.select().order_by(AuditEntry.id))
+    assert [(e.actor_type, e.action, e.targets[0]["id"]) for e in entries] == [
+        ("system", "monitor.created", "1"), ("system", "heartbeat.created", "1"),
+        ("system", "monitor.updated", "1"), ("system", "heartbeat.destroyed", "1"),
+    ]
+    assert "host" in entries[0].context and "(name, target, url changed)" in entries[2].message
+    previous = audit.GENESIS_HASH
+    for e in entries:  # the chain recomputes from the stored rows
+        fields = audit.entry_fields(e.created_at, audit.Actor(e.actor_type, e.actor_id, e.actor_name, e.actor_metadata),
+                                    e.action, [audit.Target(**t) for t in e.targets], e.context, e.message)
+        assert e.previous_hash == previous and e.hash == audit.entry_hash(previous, fields)
+        previous = e.hash
+    database.close()

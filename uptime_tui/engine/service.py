@@ -17,6 +17,7 @@ from typing import Callable
 
 import peewee
 
+from uptime_tui import audit
 from uptime_tui import config as cfg
 from uptime_tui import events
 from uptime_tui.api.listener import Listener
@@ -27,6 +28,7 @@ from uptime_tui.engine import incidents as monitor_machine
 from uptime_tui.engine.apply import Resource, apply_step, store_events
 from uptime_tui.engine.maintenance import in_maintenance
 from uptime_tui.engine.scheduler import Scheduler
+from uptime_tui.store import auditlog
 from uptime_tui.store.models import Heartbeat, HeartbeatPing, Monitor
 from uptime_tui.store.sync import DefinitionChange, sync_definitions
 from uptime_tui.store.writer import Writer
@@ -232,6 +234,11 @@ class Engine:
         published: list[dict] = []
 
         def record(change: DefinitionChange) -> None:
+            target = audit.Target(change.kind, str(change.id), change.name)
+            detail = f" ({', '.join(change.changed)} changed)" if change.changed else ""
+            auditlog.append(audit.SYSTEM, f"{change.kind}.{change.action}", [target],
+                            f"{change.kind.capitalize()} {change.name} was {change.action} from {config.source}{detail}",
+                            audit.local_context(), now)
             if change.action == "updated":
                 return
             item = items.get((change.kind, change.key))
