@@ -130,35 +130,33 @@ def operator_name(args, config: Config) -> str:
         return os.environ.get("USER", "unknown")
 
 
-def open_store(args, config: Config, sync: bool = True):
-    """Open (and migrate) the database and sync the YAML into it; None after printing why not."""
+def open_store(args):
+    """Load the config and open (and migrate) its database: (config, database), or an exit code
+    after printing why not. The engine syncs the YAML into the database itself, so that it
+    records what it created and destroyed."""
     import peewee
 
     from uptime_tui.store import open_database, resolve_database_url
     from uptime_tui.store.database import describe
     from uptime_tui.store.migrations import DatabaseTooNew
-    from uptime_tui.store.sync import sync_definitions
 
+    config = load_or_report(args)
+    if config is None:
+        return EXIT_USAGE
     url = resolve_database_url(args.db, config.settings.database)
     try:
-        database = open_database(url)
-        if sync:
-            sync_definitions(config)
+        return config, open_database(url)
     except (peewee.PeeweeException, DatabaseTooNew, ValueError, OSError) as exc:
         print(f"cannot open the database {describe(url)}: {exc}", file=sys.stderr)
-        return None
-    return database, url
+        return EXIT_FAILURE
 
 
 def run_console(args) -> int:
     """Start the console."""
-    config = load_or_report(args)
-    if config is None:
-        return EXIT_USAGE
-    opened = open_store(args, config, sync=False)  # the engine syncs, recording created/destroyed
-    if opened is None:
-        return EXIT_FAILURE
-    database, url = opened
+    opened = open_store(args)
+    if isinstance(opened, int):
+        return opened
+    config, database = opened
     from uptime_tui.engine.runner import EngineThread
     from uptime_tui.engine.service import Engine
     from uptime_tui.tui.app import build_app
@@ -181,13 +179,10 @@ def run_serve(args) -> int:
     import asyncio
     import logging
 
-    config = load_or_report(args)
-    if config is None:
-        return EXIT_USAGE
-    opened = open_store(args, config, sync=False)  # the engine syncs, recording created/destroyed
-    if opened is None:
-        return EXIT_FAILURE
-    database, url = opened
+    opened = open_store(args)
+    if isinstance(opened, int):
+        return opened
+    config, database = opened
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     try:
