@@ -6,7 +6,6 @@ import argparse
 import getpass
 import os
 import sys
-from dataclasses import dataclass
 
 from uptime_tui import __version__
 from uptime_tui.config import Config, ConfigInvalid, find_config_path, load_config
@@ -66,15 +65,6 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("path", nargs="?", metavar="PATH", help="the file to check (default: --config)")
     _common_options(check, top_level=False)
     return parser
-
-
-@dataclass(frozen=True)
-class Invocation:
-    """What the user asked for, with the defaults applied."""
-
-    config_path: str
-    database_url: str | None
-    operator: str | None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -168,7 +158,7 @@ def run_console(args) -> int:
         s = config.settings
         companions = (DemoTargets(f"http://{s.listen_host}:{s.listen_port}"),)
     _log_to_file()  # the terminal belongs to the console
-    engine = EngineThread(lambda: Engine(config, database), companions)
+    engine = EngineThread(lambda: Engine(config, database), companions, config_path=config.source)
     build_app(config, operator=operator_name(args, config), engine=engine).run()
     database.close()
     return EXIT_OK

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from typing import Awaitable, Callable
+from typing import Callable
 
 log = logging.getLogger(__name__)
 
@@ -18,9 +18,12 @@ class EngineThread:
     engine (the demo targets).
     """
 
-    def __init__(self, make_engine: Callable[[], object], companions: tuple = ()):
+    def __init__(self, make_engine: Callable[[], object], companions: tuple = (),
+                 config_path: str | None = None):
         self._make_engine = make_engine
         self._companions = companions
+        self._config_path = config_path  # watched for changes: a valid edit is applied live
+        self.watcher = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
@@ -56,9 +59,15 @@ class EngineThread:
             self._ready.set()
             return
         self._ready.set()
-        forward = asyncio.create_task(_forward(events, on_event))
+        tasks = [asyncio.create_task(_forward(events, on_event))]
+        if self._config_path:
+            from uptime_tui.engine.reload import ConfigWatcher
+
+            self.watcher = ConfigWatcher(self._config_path, engine)
+            tasks.append(asyncio.create_task(self.watcher.run()))
         await self._stopping.wait()
-        forward.cancel()
+        for task in tasks:
+            task.cancel()
         for companion in self._companions:
             await companion.stop()
         await engine.stop()

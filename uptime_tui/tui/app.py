@@ -127,6 +127,8 @@ class UptimeApp(App):
                 self._set_status("#heartbeats", key, status)
         elif name == "incident.resolved" and payload.get("resource_type") == "monitor":
             self._set_status("#monitors", f"monitor:{payload['resource_id']}", "up")
+        if name.endswith((".created", ".destroyed")):
+            self.load_definitions()  # the config was reloaded
         if name not in ("monitor.checked", "heartbeat.checked"):
             self.notify(payload["message"], timeout=6,
                         severity="error" if name in ("monitor.down", "heartbeat.down", "incident.started") else "information")
