@@ -81,6 +81,8 @@ heartbeats:
 @pytest.mark.parametrize("text, expected", [
     ("monitors: [{id: a, type: http, url: 'http://x/'}, {id: a, type: http, url: 'http://y/'}]", "duplicate monitor 'a'"),
     ("monitors: [{id: a, type: http, url: 'http://x/', policy: oncall}]", "unknown policy 'oncall'"),
+    ("channels: [{id: c, apprise: 'json://h/'}]\npolicies: [{id: p, steps: [{channels: [c]}]}, {id: p, steps: [{channels: [c]}]}]",
+     "duplicate policy 'p'"),
     ("monitors: [{id: a, type: http, url: 'http://x/', channels: [slak]}]\nchannels: [{id: slack, apprise: 'slack://t'}]",
      "unknown channel 'slak' (did you mean 'slack'?)"),
     ("monitors: [{id: a, type: http, url: 'http://x/', interval: -5s}]", "a duration cannot be negative"),

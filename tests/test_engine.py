@@ -2,6 +2,7 @@
 
 import asyncio
 import socket
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -52,6 +53,18 @@ heartbeats:
 """, "test.yaml", {})
 
 
+@asynccontextmanager
+async def running(config, database, listen=False):
+    """A started engine and its event queue; stopped on the way out."""
+    engine = Engine(config, database, options=EngineOptions(listen=listen))
+    events = engine.subscribe()
+    await engine.start()
+    try:
+        yield engine, events
+    finally:
+        await engine.stop()
+
+
 async def wait_for(queue: asyncio.Queue, name: str, seconds: float = 15.0) -> dict:
     """The next event called `name`, within a bounded time."""
     async with asyncio.timeout(seconds):
@@ -66,16 +79,11 @@ async def test_down_incident_recovery_and_restart(tmp_path):
     database = open_database(str(tmp_path / "uptime.db"))
     async with Target() as target:
         config = make_config(target.port, free_port())
-        engine = Engine(config, database, options=EngineOptions(listen=False))
-        events = engine.subscribe()
-        await engine.start()
-        try:
+        async with running(config, database) as (engine, events):
             await wait_for(events, "monitor.checked")
             target.status = 503
             down = await wait_for(events, "monitor.down")
             started = await wait_for(events, "incident.started")
-        finally:
-            await engine.stop()
         assert down["cause"] == "HTTP 503" and down["monitor_id"] == 1
         incident = Incident.get_by_id(started["incident_id"])
         assert (incident.type, incident.status, incident.severity, incident.active) == ("down", "critical", "critical", True)
@@ -85,17 +93,12 @@ async def test_down_incident_recovery_and_restart(tmp_path):
         assert CheckResult.select().count() >= 3
 
         # Restart while still down: no second monitor.down, no second incident.
-        engine = Engine(config, database, options=EngineOptions(listen=False))
-        events = engine.subscribe()
-        await engine.start()
-        try:
+        async with running(config, database) as (engine, events):
             checked = [await wait_for(events, "monitor.checked") for _ in range(2)]
             assert not any(p["success"] for p in checked)
             target.status = 200
             await wait_for(events, "monitor.verifying_recovery")
             resolved = await wait_for(events, "incident.resolved")
-        finally:
-            await engine.stop()
         assert Event.select().where(Event.name == "monitor.down").count() == 1
         assert Incident.select().count() == 1 and resolved["incident_id"] == incident.id
         incident = Incident.get_by_id(incident.id)
@@ -107,10 +110,7 @@ async def test_down_incident_recovery_and_restart(tmp_path):
 async def test_heartbeat_pings_over_http(tmp_path):
     database = open_database(str(tmp_path / "uptime.db"))
     port = free_port()
-    engine = Engine(make_config(free_port(), port), database)
-    events = engine.subscribe()
-    await engine.start()
-    try:
+    async with running(make_config(free_port(), port), database, listen=True) as (engine, events):
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
             assert (await client.post("/ping/job-token-12345/start")).status_code == 200
             response = await client.post("/ping/job-token-12345", content=b"x" * 20_000)
@@ -124,8 +124,6 @@ async def test_heartbeat_pings_over_http(tmp_path):
             kuma = await client.get("/api/push/job-token-12345", params={"status": "up", "msg": "done"})
             assert kuma.json() == {"ok": True}
             assert (await wait_for(events, "heartbeat.up"))["heartbeat_id"] == 1
-    finally:
-        await engine.stop()
     pings = list(HeartbeatPing.select().order_by(HeartbeatPing.id))
     assert [p.kind for p in pings] == ["start", "success", "exit", "success"]
     assert len(pings[1].body) == 10 * 1024  # the body is kept up to 10 KB
@@ -138,10 +136,7 @@ async def test_reload_starts_and_stops_monitors(tmp_path):
     database = open_database(str(tmp_path / "uptime.db"))
     async with Target() as target:
         config = make_config(target.port, free_port())
-        engine = Engine(config, database, options=EngineOptions(listen=False))
-        events = engine.subscribe()
-        await engine.start()
-        try:
+        async with running(config, database) as (engine, events):
             text = f"""
 monitors:
   - {{id: api, name: API, type: http, url: "http://127.0.0.1:{target.port}/", interval: 1s, timeout: 500ms}}
@@ -151,8 +146,6 @@ monitors:
                 ("created", "api"), ("destroyed", "job"), ("destroyed", "web")]
             assert engine.scheduler.monitor_ids == {"api"}
             assert (await wait_for(events, "monitor.checked"))["monitor_name"] == "API"
-        finally:
-            await engine.stop()
     names = [e.name for e in Event.select().order_by(Event.id)]
     assert names.count("monitor.created") == 2 and "monitor.destroyed" in names and "heartbeat.destroyed" in names
     database.close()
@@ -165,20 +158,16 @@ async def test_sync_and_reload_write_chained_audit_entries(tmp_path):
 
     database = open_database(str(tmp_path / "uptime.db"))
     config = make_config(free_port(), free_port())
-    engine = Engine(config, database, options=EngineOptions(listen=False))
-    await engine.start()
-    try:
+    async with running(config, database) as (engine, events):
         await engine.reload(parse_config(
             "monitors: [{id: web, name: Website, type: http, url: 'http://127.0.0.1:9/', interval: 1s, timeout: 500ms}]\n",
             "test.yaml", {}))
-    finally:
-        await engine.stop()
     entries = list(AuditEntry.select().order_by(AuditEntry.id))
     assert [(e.actor_type, e.action, e.targets[0]["id"]) for e in entries] == [
         ("system", "monitor.created", "1"), ("system", "heartbeat.created", "1"),
         ("system", "monitor.updated", "1"), ("system", "heartbeat.destroyed", "1"),
     ]
-    assert "host" in entries[0].context and "(name, target, url changed)" in entries[2].message
+    assert "host" in entries[0].context and "(name, url changed)" in entries[2].message
     previous = audit.GENESIS_HASH
     for e in entries:  # the chain recomputes from the stored rows
         fields = audit.entry_fields(e.created_at, audit.Actor(e.actor_type, e.actor_id, e.actor_name, e.actor_metadata),

@@ -39,9 +39,13 @@ def read_config(r: Reader, value: Any, source: str) -> c.Config | None:
     return c.Config(source, settings, monitors, heartbeats, channels, policies, maintenance, api_keys)
 
 
+ENTRY_LABELS = {"channels": "channel", "policies": "policy", "monitors": "monitor",
+                "heartbeats": "heartbeat", "maintenance": "window", "api_keys": "API key"}
+
+
 def _section(r: Reader, root: dict, name: str, read_one, key: str = "id") -> tuple:
     entries = r.items(root.get(name), (name,))
-    r.unique(entries, (name,), name.rstrip("s").replace("_", " ") if name != "maintenance" else "window", key)
+    r.unique(entries, (name,), ENTRY_LABELS[name], key)
     parsed = (read_one(r, entry, (name, i)) for i, entry in enumerate(entries))
     return tuple(p for p in parsed if p is not None)
 

@@ -257,30 +257,30 @@ def incident_started(ctx: Context, now: datetime, incident: IncidentRef, *, caus
     }
 
 
+def _by_actor(event: str, verb: str, ctx: Context, now: datetime, incident: IncidentRef,
+              actor: Actor | None, cause: str | None = None) -> dict:
+    """An incident event done by a person, an integration or (actor None) the system."""
+    why = f": {cause}" if cause else ""
+    message = f"Incident #{incident.id} {verb} by {(actor or SYSTEM).describe()}{why}"
+    return _incident(event, message, ctx, now, incident) | _actor_fields(actor)
+
+
 def incident_acknowledged(ctx: Context, now: datetime, incident: IncidentRef,
                           actor: Actor | None = None) -> dict:
     """incident.acknowledged, by a person or an integration."""
-    who = (actor or SYSTEM).describe()
-    return _incident("incident.acknowledged", f"Incident #{incident.id} acknowledged by {who}",
-                     ctx, now, incident) | _actor_fields(actor)
+    return _by_actor("incident.acknowledged", "acknowledged", ctx, now, incident, actor)
 
 
 def incident_resolved(ctx: Context, now: datetime, incident: IncidentRef,
                       actor: Actor | None = None, cause: str | None = None) -> dict:
     """incident.resolved; actor None means resolved automatically by the system."""
-    who = (actor or SYSTEM).describe()
-    why = f": {cause}" if cause else ""
-    return _incident("incident.resolved", f"Incident #{incident.id} resolved by {who}{why}",
-                     ctx, now, incident) | _actor_fields(actor)
+    return _by_actor("incident.resolved", "resolved", ctx, now, incident, actor, cause)
 
 
 def incident_reopened(ctx: Context, now: datetime, incident: IncidentRef,
                       actor: Actor | None = None, cause: str | None = None) -> dict:
     """incident.reopened; actor None means reopened by the system (a failure soon after recovery)."""
-    who = (actor or SYSTEM).describe()
-    why = f": {cause}" if cause else ""
-    return _incident("incident.reopened", f"Incident #{incident.id} reopened by {who}{why}",
-                     ctx, now, incident) | _actor_fields(actor)
+    return _by_actor("incident.reopened", "reopened", ctx, now, incident, actor, cause)
 
 
 def incident_escalated(ctx: Context, now: datetime, incident: IncidentRef,

@@ -150,10 +150,11 @@ class Engine:
         tracked = self.monitors.get(monitor.id)
         if tracked is None or tracked.item != monitor:
             return  # removed or changed by a reload while this check ran
-        self._publish([events.monitor_checked(
-            self.ctx, result.checked_at, tracked.resource.ref, region=result.region,
-            response_time=result.response_time, response_code=result.status_code,
-            success=result.success, cause=result.cause)])
+        if self._subscribers:  # built per check only when someone listens
+            self._publish([events.monitor_checked(
+                self.ctx, result.checked_at, tracked.resource.ref, region=result.region,
+                response_time=result.response_time, response_code=result.status_code,
+                success=result.success, cause=result.cause)])
         now = self.clock()
         maintenance = in_maintenance(self.config.maintenance, monitor.id, monitor.tags, now)
         step = monitor_machine.observe(monitor, tracked.state, result, now,

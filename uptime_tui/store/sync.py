@@ -88,7 +88,7 @@ def _sync(model, kind: str, items, now: datetime, columns_of) -> list[Definition
             continue
         changed = sorted(
             {k for k in definition.keys() | row.definition.keys() if definition.get(k) != row.definition.get(k)}
-            | {k for k, v in columns.items() if getattr(row, k) != v and k != "name"}
+            | ({"token"} if "token" in columns and columns["token"] != row.token else set())
         )
         if not changed:
             continue

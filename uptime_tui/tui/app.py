@@ -47,6 +47,12 @@ class UptimeApp(App):
             super().__init__()
             self.payload = payload
 
+        def can_replace(self, message: Message) -> bool:
+            """A newer check of the same monitor supersedes one still queued (floods coalesce)."""
+            return (isinstance(message, UptimeApp.EngineEvent)
+                    and self.payload["event"] == message.payload["event"] == "monitor.checked"
+                    and self.payload["monitor_id"] == message.payload["monitor_id"])
+
     class EngineFailed(Message):
         """The engine could not start."""
 
