@@ -48,8 +48,9 @@ class ConfigInvalid(Exception):
 class Retention:
     """How many days each kind of history is kept."""
 
-    check_results: int = 30
-    incidents: int = 30
+    check_results: int = 7  # raw results; older ones are rolled up into hourly aggregates
+    rollups: int = 365  # hourly aggregates, so uptime over a year stays exact to the hour
+    incidents: int = 30  # resolved incidents
     audit: int = 365
 
 
@@ -65,6 +66,7 @@ class Settings:
     listen_host: str = DEFAULT_LISTEN[0]
     listen_port: int = DEFAULT_LISTEN[1]
     retention: Retention = field(default_factory=Retention)
+    group_window: float = 120.0  # incidents of one monitor group starting this close are grouped
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,8 @@ def _section(r: Reader, root: dict, name: str, read_one, key: str = "id") -> tup
 def _settings(r: Reader, value: Any, path: tuple) -> c.Settings:
     if value is None:
         return c.Settings()
-    allowed = ("database", "region", "operator", "organization_id", "team_id", "listen", "retention")
+    allowed = ("database", "region", "operator", "organization_id", "team_id", "listen", "retention",
+               "group_window")
     m = r.mapping(value, path, allowed)
     if m is None:
         return c.Settings()
@@ -67,6 +68,7 @@ def _settings(r: Reader, value: Any, path: tuple) -> c.Settings:
         listen_host=host,
         listen_port=listen_port,
         retention=_retention(r, m.get("retention"), path + ("retention",)),
+        group_window=r.get(m, path, "group_window", duration, 120.0),
     )
 
 
@@ -81,12 +83,13 @@ def _listen(value: Any) -> tuple[str, int]:
 def _retention(r: Reader, value: Any, path: tuple) -> c.Retention:
     if value is None:
         return c.Retention()
-    m = r.mapping(value, path, ("check_results", "incidents", "audit"))
+    m = r.mapping(value, path, ("check_results", "rollups", "incidents", "audit"))
     if m is None:
         return c.Retention()
     days = integer(1, 36500)
     return c.Retention(
-        check_results=r.get(m, path, "check_results", days, 30),
+        check_results=r.get(m, path, "check_results", days, 7),
+        rollups=r.get(m, path, "rollups", days, 365),
         incidents=r.get(m, path, "incidents", days, 30),
         audit=r.get(m, path, "audit", days, 365),
     )

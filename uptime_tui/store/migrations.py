@@ -87,9 +87,25 @@ CREATE TABLE notification_delivery (
 CREATE INDEX notification_delivery_due ON notification_delivery (state, next_attempt_at);
 """
 
+M0003_OPERATIONS_AND_ROLLUPS = """
+ALTER TABLE incident ADD COLUMN group_key VARCHAR(255);
+ALTER TABLE incident ADD COLUMN escalation_policy VARCHAR(255);
+ALTER TABLE incident ADD COLUMN escalated_at {ts};
+ALTER TABLE incident ADD COLUMN snoozed_by VARCHAR(255);
+CREATE INDEX incident_group ON incident (group_key, started_at);
+CREATE INDEX incident_group_id ON incident (group_id);
+CREATE TABLE check_rollup (
+    id {bigpk}, monitor_id INTEGER NOT NULL REFERENCES monitor (id) ON DELETE CASCADE,
+    hour {ts} NOT NULL, checks INTEGER NOT NULL, failures INTEGER NOT NULL,
+    response_time_sum {float} NOT NULL, response_time_max {float} NOT NULL);
+CREATE UNIQUE INDEX check_rollup_monitor_hour ON check_rollup (monitor_id, hour);
+CREATE INDEX check_rollup_hour ON check_rollup (hour);
+"""
+
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (1, "monitors, heartbeats, check results, pings, incidents, evidence, events", M0001_RESOURCES_AND_HISTORY),
     (2, "audit log and notification outbox", M0002_AUDIT_AND_OUTBOX),
+    (3, "incident groups, escalation and snooze fields; hourly check rollups", M0003_OPERATIONS_AND_ROLLUPS),
 )
 LATEST = MIGRATIONS[-1][0]
 

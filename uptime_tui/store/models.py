@@ -99,9 +99,13 @@ class Incident(BaseModel):
     acknowledged_by = peewee.CharField(null=True)
     acknowledged_at = UtcDateTimeField(null=True)
     snoozed_until = UtcDateTimeField(null=True)
+    snoozed_by = peewee.CharField(null=True)
     snooze_cancel_on_updates = peewee.BooleanField(default=True)
-    escalation_level = peewee.IntegerField(default=0)
-    group_id = peewee.IntegerField(null=True)
+    escalation_policy = peewee.CharField(null=True)  # the policy id, from the resource's YAML
+    escalation_level = peewee.IntegerField(default=0)  # policy steps notified so far
+    escalated_at = UtcDateTimeField(null=True)  # when the last step was notified
+    group_key = peewee.CharField(null=True)  # the monitor's `group`
+    group_id = peewee.IntegerField(null=True)  # the id of the group's first incident
     resolved_by = peewee.CharField(null=True)
     resolution_reason = peewee.TextField(null=True)
     started_at = UtcDateTimeField()
@@ -119,6 +123,19 @@ class IncidentEvidence(BaseModel):
     status_code = peewee.IntegerField(null=True)
     ttfb_ms = peewee.DoubleField(null=True)
     cause = peewee.TextField(null=True)
+
+
+class CheckRollup(BaseModel):
+    """Check results of one monitor in one hour, kept after the raw results are deleted."""
+
+    id = peewee.BigAutoField()
+
+    monitor = peewee.ForeignKeyField(Monitor, on_delete="CASCADE", backref="rollups")
+    hour = UtcDateTimeField()  # the hour's start, UTC
+    checks = peewee.IntegerField()
+    failures = peewee.IntegerField()
+    response_time_sum = peewee.DoubleField()
+    response_time_max = peewee.DoubleField()
 
 
 class Event(BaseModel):
@@ -171,6 +188,6 @@ class NotificationDelivery(BaseModel):
 
 
 ALL_MODELS = (
-    Monitor, Heartbeat, CheckResult, HeartbeatPing, Incident, IncidentEvidence, Event,
+    Monitor, Heartbeat, CheckResult, CheckRollup, HeartbeatPing, Incident, IncidentEvidence, Event,
     AuditEntry, NotificationDelivery,
 )
