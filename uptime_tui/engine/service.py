@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -25,7 +25,10 @@ from uptime_tui.api.pings import Ping
 from uptime_tui.checks import ProbeClient, run_check
 from uptime_tui.engine import heartbeats as hb_machine
 from uptime_tui.engine import incidents as monitor_machine
-from uptime_tui.engine.apply import Resource, apply_step, store_events
+from uptime_tui.engine import operations as ops
+from uptime_tui.engine.actions import IncidentView
+from uptime_tui.engine.apply import Resource, Scope, apply_step, store_events
+from uptime_tui.engine.escalator import apply_escalations
 from uptime_tui.engine.maintenance import in_maintenance
 from uptime_tui.engine.scheduler import Scheduler
 from uptime_tui.store import auditlog
@@ -63,6 +66,8 @@ class EngineOptions:
     max_concurrent: int = 256
     cafile: str | None = None
     rules: monitor_machine.Rules = field(default_factory=monitor_machine.Rules)
+    escalation_tick: float = 5.0  # how often due escalations and snooze ends are looked for
+    probes: bool = True  # False: no checks run on their own (tests feed record_result)
 
 
 class Engine:
@@ -76,6 +81,7 @@ class Engine:
         self.clock = clock
         self.ctx = events.Context(config.settings.organization_id, config.settings.team_id)
         self.region = config.settings.region
+        self.audit_context = audit.local_context()
         self.monitors: dict[str, Tracked] = {}
         self.heartbeats: dict[str, Tracked] = {}
         self._tokens: dict[str, str] = {}
@@ -96,9 +102,11 @@ class Engine:
         await self._apply_config(self.config)
         self.client = await ProbeClient(cafile=self.options.cafile,
                                         max_connections=self.options.max_concurrent).__aenter__()
-        self._schedule()
+        if self.options.probes:
+            self._schedule()
         self._tasks = [asyncio.create_task(self._heartbeat_loop(), name="heartbeats"),
-                       asyncio.create_task(self._flush_loop(), name="state-flush")]
+                       asyncio.create_task(self._flush_loop(), name="state-flush"),
+                       asyncio.create_task(self._escalation_loop(), name="escalation")]
         if self.options.listen:
             s = self.config.settings
             self.listener = Listener(s.listen_host, s.listen_port, self.receive_ping)
@@ -121,7 +129,8 @@ class Engine:
         """Apply a new, valid config without a restart; return what changed."""
         changes = await self._apply_config(config)
         self.config = config
-        self._schedule()
+        if self.options.probes:
+            self._schedule()
         return changes
 
     # --- events ---------------------------------------------------------------------------------
@@ -145,7 +154,10 @@ class Engine:
         self.scheduler.set_monitors(t.item for t in self.monitors.values() if not t.paused)
 
     async def _check(self, monitor: cfg.Monitor) -> None:
-        result = await run_check(monitor, self.client, self.region)
+        await self.record_result(monitor, await run_check(monitor, self.client, self.region))
+
+    async def record_result(self, monitor: cfg.Monitor, result) -> None:
+        """Store a check result of `monitor` and run it through the incident rules."""
         self.writer.submit_results(result)
         tracked = self.monitors.get(monitor.id)
         if tracked is None or tracked.item != monitor:
@@ -168,10 +180,8 @@ class Engine:
             self._dirty.add((tracked.resource.kind, tracked.item.id))
             return
         tracked.state, payloads = await self.writer.run_async(
-            lambda: apply_step(step, tracked.resource, self.ctx, now))
-        for payload in payloads:
-            log.info("%s: %s", payload["event"], payload["message"])
-        self._publish(payloads)
+            lambda: apply_step(step, tracked.resource, self._scope(now)))
+        self._announce(payloads)
 
     # --- heartbeats -----------------------------------------------------------------------------
 
@@ -189,7 +199,7 @@ class Engine:
             HeartbeatPing.create(heartbeat=tracked.resource.row_id, received_at=now, kind=ping.kind,
                                  exit_status=ping.exit_status, body=ping.body,
                                  remote_addr=ping.remote_addr, user_agent=ping.user_agent)
-            return apply_step(step, tracked.resource, self.ctx, now)
+            return apply_step(step, tracked.resource, self._scope(now))
 
         tracked.state, payloads = await self.writer.run_async(store)
         self._publish(payloads)
@@ -209,7 +219,129 @@ class Engine:
                     log.exception("heartbeat %s: could not store its state change", tracked.item.id)
             await asyncio.sleep(HEARTBEAT_TICK_SECONDS)
 
+    # --- operations (the console, the API and the CLI call these) ------------------------------
+
+    async def acknowledge(self, incident_id: int, operator: ops.Operator, *,
+                          whole_group: bool = False) -> ops.Outcome:
+        """Acknowledge an incident (or its whole group): escalation stops. First one wins."""
+        return await self._operate(ops.acknowledge, incident_id, operator, whole_group)
+
+    async def snooze(self, incident_id: int, operator: ops.Operator, *, duration=None, until=None,
+                     cancel_on_updates: bool = True, whole_group: bool = False) -> ops.Outcome:
+        """Snooze for a timedelta `duration` or until an aware datetime `until`."""
+        return await self._operate(ops.snooze, incident_id, operator, duration=duration, until=until,
+                                   cancel_on_updates=cancel_on_updates, whole_group=whole_group)
+
+    async def unsnooze(self, incident_id: int, operator: ops.Operator, *,
+                       whole_group: bool = False) -> ops.Outcome:
+        """End a snooze now."""
+        return await self._operate(ops.unsnooze, incident_id, operator, whole_group)
+
+    async def resolve(self, incident_id: int, operator: ops.Operator, reason: str, *,
+                      whole_group: bool = False) -> ops.Outcome:
+        """Resolve by hand with a reason; the monitor opens no incident of that kind until it is up."""
+        return await self._operate(ops.resolve, incident_id, operator, reason, whole_group)
+
+    async def reopen(self, incident_id: int, operator: ops.Operator, reason: str | None = None) -> ops.Outcome:
+        """Reopen a resolved incident."""
+        return await self._operate(ops.reopen, incident_id, operator, reason)
+
+    async def destroy(self, incident_id: int, operator: ops.Operator) -> ops.Outcome:
+        """Delete an incident (the audit log keeps the record)."""
+        return await self._operate(ops.destroy, incident_id, operator)
+
+    async def pause(self, kind: str, ref: int | str, operator: ops.Operator) -> ops.Outcome:
+        """Pause a monitor or heartbeat (by row id or YAML id): no checks, pings or incidents."""
+        return await self._set_paused(kind, ref, operator, True)
+
+    async def unpause(self, kind: str, ref: int | str, operator: ops.Operator) -> ops.Outcome:
+        """Resume a paused monitor or heartbeat."""
+        return await self._set_paused(kind, ref, operator, False)
+
+    async def escalate(self) -> list[dict]:
+        """Notify the escalation steps and snooze ends due now (also run on a timer)."""
+        policies = {p.id: p for p in self.config.policies}
+        now = self.clock()
+        payloads = await self.writer.run_async(lambda: apply_escalations(policies, self._scope(now)))
+        self._announce(payloads)
+        return payloads
+
+    async def _operate(self, job, *args, **kwargs) -> ops.Outcome:
+        now = self.clock()
+        applied = await self.writer.run_async(lambda: job(self._scope(now), *args, **kwargs))
+        for kind, key, incident_id in applied.closed:
+            tracked = self._tracked(kind, key)
+            current = tracked.state.incident if tracked else None
+            if current is not None and current.id == incident_id:
+                tracked.state = tracked.state.resolved_by_person()
+                await self._store_state(tracked)
+        for row in applied.reopened:
+            await self._adopt(row)
+        self._announce(applied.payloads)
+        return applied.outcome
+
+    async def _adopt(self, row) -> None:
+        """Hand a reopened incident to its state machine while the resource is still failing;
+        on a healthy one it stays open until a person resolves it (the next good check would)."""
+        tracked = self._tracked(row.resource_type, row.resource_key)
+        if tracked is None or tracked.state.status == "up":
+            return
+        view = IncidentView(row.id, row.type, row.name, row.status, row.severity, row.started_at,
+                            flapping=row.flapping)
+        state = tracked.state.with_incident(view)
+        if hasattr(state, "dismissed_kind"):
+            state = replace(state, dismissed_kind=None)
+        tracked.state = state
+        await self._store_state(tracked)
+
+    async def _set_paused(self, kind: str, ref: int | str, operator: ops.Operator, paused: bool) -> ops.Outcome:
+        tracked = self._find(kind, ref)
+        now = self.clock()
+        applied = await self.writer.run_async(
+            lambda: ops.set_paused(self._scope(now), tracked.resource, operator, paused))
+        tracked.paused = paused
+        if kind == "monitor" and self.options.probes:
+            self._schedule()
+        elif not paused:  # the period starts now, not at the last ping before the pause
+            tracked.state = hb_machine.HeartbeatState.new(now).with_incident(tracked.state.incident)
+            await self._store_state(tracked)
+        self._announce(applied.payloads)
+        return applied.outcome
+
+    def _find(self, kind: str, ref: int | str) -> Tracked:
+        if kind not in ("monitor", "heartbeat"):
+            raise ops.OperationRefused("invalid", f"unknown kind {kind!r}: monitor or heartbeat")
+        pool = self.monitors if kind == "monitor" else self.heartbeats
+        found = pool.get(ref) if isinstance(ref, str) else next(
+            (t for t in pool.values() if t.resource.row_id == ref), None)
+        if found is None:
+            raise ops.OperationRefused("not_found", f"{kind} {ref} not found")
+        return found
+
+    def _tracked(self, kind: str, key: str) -> Tracked | None:
+        return (self.monitors if kind == "monitor" else self.heartbeats).get(key)
+
+    def _announce(self, payloads: list[dict]) -> None:
+        for payload in payloads:
+            log.info("%s: %s", payload["event"], payload["message"])
+        self._publish(payloads)
+
+    async def _escalation_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.options.escalation_tick)
+            try:
+                await self.escalate()
+            except Exception:
+                log.exception("could not apply due escalations")
+
     # --- persistence ----------------------------------------------------------------------------
+
+    def _scope(self, now: datetime) -> Scope:
+        return Scope(self.ctx, now, self.audit_context, self.config.settings.group_window)
+
+    async def _store_state(self, tracked: Tracked) -> None:
+        model, row_id, state = tracked.resource.model, tracked.resource.row_id, tracked.state.to_dict()
+        await self.writer.run_async(lambda: model.update(state=state).where(model.id == row_id).execute())
 
     async def _flush_loop(self) -> None:
         while True:
@@ -264,9 +396,7 @@ class Engine:
         self.heartbeats = self._track(config.heartbeats, heartbeat_rows, "heartbeat", self.heartbeats, now)
         self._tokens = {t.token: key for key, t in self.heartbeats.items()}
         self._row_ids = {key: t.resource.row_id for key, t in self.monitors.items()}
-        for payload in published:
-            log.info("%s: %s", payload["event"], payload["message"])
-        self._publish(published)
+        self._announce(published)
         return changes
 
     def _track(self, items, rows, kind: str, previous: dict, now: datetime) -> dict[str, Tracked]:
@@ -284,6 +414,6 @@ class Engine:
                 state = (previous[item.id].state if item.id in previous
                          else hb_machine.HeartbeatState.from_dict(row.state) if row.state
                          else hb_machine.HeartbeatState.new(now))
-            resource = Resource(kind, row.id, item.id, ref)
+            resource = Resource(kind, row.id, item.id, ref, getattr(item, "group", None), item.policy)
             tracked[item.id] = Tracked(item, resource, state, row.paused, getattr(row, "token", None))
         return tracked
