@@ -41,6 +41,14 @@ class Writer:
         marks = ", ".join([database.param] * len(columns))
         self._insert_sql = f"INSERT INTO {CheckResultRow._meta.table_name} ({', '.join(columns)}) VALUES ({marks})"
 
+    def _transaction(self):
+        # SQLite: take the write lock at BEGIN. A deferred transaction that reads first (the audit
+        # chain's last hash, an incident's state) could otherwise decide on a snapshot that another
+        # process (a second console) changes before this one writes.
+        if isinstance(self.database, peewee.SqliteDatabase):
+            return self.database.atomic(lock_type="IMMEDIATE")
+        return self.database.atomic()
+
     def start(self) -> "Writer":
         """Start the thread."""
         self._thread.start()
@@ -100,7 +108,7 @@ class Writer:
         # (an incident, its events) must reach the database all the same.
         awaited = future.set_running_or_notify_cancel()
         try:
-            with self.database.atomic():
+            with self._transaction():
                 result = job()
         except BaseException as exc:  # handed to whoever awaits the job
             if awaited:
@@ -122,7 +130,7 @@ class Writer:
                 for r in results
                 if r.monitor_id in ids  # a monitor removed by a reload while its check ran
             ]
-            with self.database.atomic():
+            with self._transaction():
                 self.database.cursor().executemany(self._insert_sql, rows)
             self.written += len(rows)
         except Exception as exc:  # driver errors (sqlite3 / psycopg2) are not wrapped by cursor()
