@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from typing import Callable
+from concurrent.futures import Future
+from typing import Awaitable, Callable
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,17 @@ class EngineThread:
         self._stopping: asyncio.Event | None = None
         self._ready = threading.Event()
         self.error: BaseException | None = None
+        self.engine = None  # the running Engine, once started
+
+    def call(self, operation: Callable[[object], Awaitable]) -> Future:
+        """Run `operation(engine)` on the engine's loop, from any thread; a future of its result.
+
+        The console calls operations this way from a thread worker, e.g.
+        `thread.call(lambda e: e.acknowledge(incident_id, operator)).result(timeout=10)`.
+        """
+        if self._loop is None or self.engine is None:
+            raise RuntimeError("the engine is not running")
+        return asyncio.run_coroutine_threadsafe(operation(self.engine), self._loop)
 
     def start(self, on_event: Callable[[dict], None], timeout: float = 60.0) -> None:
         """Start the engine; return once it runs (or raise what stopped it)."""
@@ -52,6 +64,7 @@ class EngineThread:
             engine = self._make_engine()
             events = engine.subscribe()
             await engine.start()
+            self.engine = engine
             for companion in self._companions:
                 await companion.start()
         except BaseException as exc:  # reported to the thread that called start()
@@ -70,6 +83,7 @@ class EngineThread:
             task.cancel()
         for companion in self._companions:
             await companion.stop()
+        self.engine = None
         await engine.stop()
 
 
