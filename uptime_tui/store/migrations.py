@@ -102,10 +102,16 @@ CREATE UNIQUE INDEX check_rollup_monitor_hour ON check_rollup (monitor_id, hour)
 CREATE INDEX check_rollup_hour ON check_rollup (hour);
 """
 
+M0004_NOTIFICATION_DIGESTS = """
+ALTER TABLE notification_delivery ADD COLUMN digest_key VARCHAR(255);
+CREATE INDEX notification_delivery_channel ON notification_delivery (channel_id, state, id);
+"""
+
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (1, "monitors, heartbeats, check results, pings, incidents, evidence, events", M0001_RESOURCES_AND_HISTORY),
     (2, "audit log and notification outbox", M0002_AUDIT_AND_OUTBOX),
     (3, "incident groups, escalation and snooze fields; hourly check rollups", M0003_OPERATIONS_AND_ROLLUPS),
+    (4, "notification digests: the digest that carried a delivery", M0004_NOTIFICATION_DIGESTS),
 )
 LATEST = MIGRATIONS[-1][0]
 

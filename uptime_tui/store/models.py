@@ -185,6 +185,7 @@ class NotificationDelivery(BaseModel):
     next_attempt_at = UtcDateTimeField()
     created_at = UtcDateTimeField()
     sent_at = UtcDateTimeField(null=True)
+    digest_key = peewee.CharField(null=True)  # the digest message that carried it, when folded
 
 
 ALL_MODELS = (
