@@ -1,10 +1,16 @@
-"""The listener: one aiohttp server for pings (and the REST API), started by the engine."""
+"""The listener: one aiohttp server for the heartbeat pings and the REST API, started by the engine.
+
+It binds settings.listen (127.0.0.1:8787 unless configured otherwise). Errors of every endpoint
+outside the ping handlers' own answers are JSON (api/errors.py). No access log is written: ping
+URLs carry heartbeat tokens.
+"""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from uptime_tui.api import pings
+from uptime_tui.api.errors import json_errors
 
 MAX_REQUEST_BYTES = 1024 * 1024
 
@@ -12,10 +18,15 @@ MAX_REQUEST_BYTES = 1024 * 1024
 class Listener:
     """Serves the HTTP endpoints on host:port until stopped."""
 
-    def __init__(self, host: str, port: int, receive_ping: pings.PingHandler):
+    def __init__(self, host: str, port: int, receive_ping: pings.PingHandler, engine=None):
+        """Serve pings to `receive_ping`; with `engine`, the REST API for that engine too."""
         self.host, self.port = host, port
-        self.app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+        self.app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=[json_errors])
         pings.add_routes(self.app, receive_ping)
+        if engine is not None:
+            from uptime_tui.api import rest  # the API imports the engine's facade lazily
+
+            rest.add_routes(self.app, engine)
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:

@@ -109,7 +109,7 @@ class Engine:
                        asyncio.create_task(self._escalation_loop(), name="escalation")]
         if self.options.listen:
             s = self.config.settings
-            self.listener = Listener(s.listen_host, s.listen_port, self.receive_ping)
+            self.listener = Listener(s.listen_host, s.listen_port, self.receive_ping, engine=self)
             await self.listener.start()
 
     async def stop(self) -> None:

@@ -1,0 +1,117 @@
+"""`GET /api/v1/audit`: the audit log with the CLI's filters, newest first, by id cursors.
+
+Filters (every one given must match): `target` (an id, a name in any case, or type:id such as
+monitor:3), `action` (a glob such as incident.*), `actor` (id or name), `actor_type`, `since`
+(inclusive) and `until` (exclusive) written as for `uptime-tui audit --since` (ISO 8601, UTC
+without an offset, or a duration ago such as 24h or 7d), `text` (a substring of the message).
+Pages: `limit` (1-100, default 50), then `before_id=<next_before_id>` for older entries or
+`after_id=<next_after_id>` for newer ones.
+
+With `Accept: text/csv` the answer is the CSV export of every matching entry, oldest first, the
+same file `uptime-tui audit export` writes (cells neutralised for spreadsheets), streamed in
+batches read off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from itertools import islice
+
+from aiohttp import web
+
+from uptime_tui import audit
+from uptime_tui.api import params
+from uptime_tui.api.auth import requires
+from uptime_tui.api.errors import bad_request
+from uptime_tui.api.state import ENGINE, read
+
+ACTOR_TYPES = ("user", "api_key", "system", "workflow", "alert")
+TEXT_FILTERS = ("target", "action", "actor", "text")
+CSV_BATCH = 1000
+
+
+def _time(request: web.Request, name: str, now: datetime) -> datetime | None:
+    raw = request.query.get(name)
+    if raw is None:
+        return None
+    if params.is_rfc3339(raw):
+        return params.parse_time(raw, name)  # any case of T and Z, clamped to the calendar
+    try:
+        return params.to_utc(audit.parse_time(params.clean(raw, name), now))
+    except (ValueError, OverflowError):
+        raise bad_request(f"{name} must be an ISO 8601 date or time (UTC without an offset) "
+                          f"or a duration ago such as 24h or 7d")
+
+
+def parse_filter(request: web.Request) -> audit.Filter:
+    """The query's filters as an audit.Filter (400 naming the parameter at fault)."""
+    now = request.app[ENGINE].clock()
+    texts = {}
+    for name in TEXT_FILTERS:
+        raw = request.query.get(name)
+        texts[name] = params.clean(raw, name) if raw else None
+    actor_type = request.query.get("actor_type")
+    if actor_type is not None and actor_type not in ACTOR_TYPES:
+        raise bad_request(f"actor_type must be one of {', '.join(ACTOR_TYPES)}")
+    since, until = _time(request, "since", now), _time(request, "until", now)
+    if since and until and since >= until:
+        raise bad_request("since must be earlier than until")
+    return audit.Filter(actor_type=actor_type, since=since, until=until, **texts)
+
+
+def _cursor(request: web.Request, name: str) -> int | None:
+    return params.query_int(request, name, None, 0, None, f"{name} must be an entry id (a non-negative integer)")
+
+
+def _page(criteria: audit.Filter, limit: int, before_id: int | None, after_id: int | None) -> dict:
+    from uptime_tui.store import auditlog
+
+    page = auditlog.query(criteria, limit=limit, before_id=before_id, after_id=after_id)
+    return {"entries": list(page), "next_before_id": page.next_before_id, "next_after_id": page.next_after_id}
+
+
+def _wants_csv(request: web.Request) -> bool:
+    accept = request.headers.get("Accept", "")
+    return any(part.split(";")[0].strip().lower() == "text/csv" for part in accept.split(","))
+
+
+@requires("read")
+async def list_audit(request: web.Request) -> web.StreamResponse:
+    """A page of entries as JSON, or every matching entry as CSV."""
+    criteria = parse_filter(request)
+    limit = params.query_int(request, "limit", 50, 1, 100, "limit must be between 1 and 100")
+    before_id, after_id = _cursor(request, "before_id"), _cursor(request, "after_id")
+    if _wants_csv(request):  # the whole export: the page and its cursors do not apply
+        return await _export(request, criteria)
+    return web.json_response(await read(request, _page, criteria, limit, before_id, after_id))
+
+
+async def _export(request: web.Request, criteria: audit.Filter) -> web.StreamResponse:
+    from uptime_tui.store import auditlog
+
+    response = web.StreamResponse(headers={
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": 'attachment; filename="uptime-tui-audit.csv"'})
+    after_id: int | None = None
+    header = True
+    while True:
+        # Each batch is read whole on a worker thread; the cursor carries over, not a connection.
+        batch = await read(request, lambda a: list(islice(auditlog.iter_entries(
+            criteria, oldest_first=True, after_id=a, batch_size=CSV_BATCH), CSV_BATCH)), after_id)
+        if not response.prepared:
+            await response.prepare(request)
+        chunks = list(audit.csv_chunks(batch))
+        await response.write("".join(chunks if header else chunks[1:]).encode("utf-8"))
+        header = False
+        if len(batch) < CSV_BATCH:
+            break
+        after_id = batch[-1]["id"]
+        await asyncio.sleep(0)
+    await response.write_eof()
+    return response
+
+
+def add_routes(app: web.Application) -> None:
+    """Mount the audit endpoint."""
+    app.router.add_get("/api/v1/audit", list_audit, allow_head=False)

@@ -1,0 +1,37 @@
+"""Calling the engine facade as the request's API key, and its refusals as HTTP statuses.
+
+Every change made through the API goes through `Engine` (never straight to the database), so it
+is stored, published and audited exactly like the same change from the console, with actor type
+`api_key`, the key's name, and the caller's address and user agent as context.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from uptime_tui.api.auth import KEY
+from uptime_tui.api.errors import ApiError
+from uptime_tui.api.state import ENGINE
+
+STATUS_OF_REFUSAL = {"not_found": 404, "conflict": 409, "invalid": 400}
+
+
+def operator_of(request: web.Request):
+    """The engine's Operator for the key that authenticated this request."""
+    from uptime_tui.engine.operations import Operator
+
+    return Operator.api_key(request[KEY].name, user_agent=request.headers.get("User-Agent"),
+                            remote_addr=request.remote)
+
+
+async def operate(request: web.Request, method: str, *args, not_found: ApiError | None = None, **kwargs):
+    """`engine.<method>(*args, operator, **kwargs)`; OperationRefused becomes 404, 409 or 400."""
+    from uptime_tui.engine.operations import OperationRefused
+
+    engine = request.app[ENGINE]
+    try:
+        return await getattr(engine, method)(*args, operator_of(request), **kwargs)
+    except OperationRefused as refused:
+        if refused.kind == "not_found" and not_found is not None:
+            raise not_found
+        raise ApiError(STATUS_OF_REFUSAL.get(refused.kind, 400), refused.message)

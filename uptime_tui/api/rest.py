@@ -1,0 +1,23 @@
+"""The REST API mounted beside the pings: incidents, alerts, operations, audit, OpenAPI."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from uptime_tui.api import alerts, audit, incidents, openapi, operations
+from uptime_tui.api.state import ENGINE
+
+
+def add_routes(app: web.Application, engine) -> None:
+    """Mount every API endpoint on `app`, serving `engine`."""
+    app[ENGINE] = engine
+    document = openapi.document()
+
+    async def openapi_json(request: web.Request) -> web.Response:
+        return web.json_response(document)
+
+    incidents.add_routes(app)
+    operations.add_routes(app)
+    alerts.add_routes(app)
+    audit.add_routes(app)
+    app.router.add_get("/api/openapi.json", openapi_json, allow_head=False)
