@@ -350,3 +350,25 @@ async def test_pause_survives_restart_and_reload_and_stops_pings(database):
         assert await engine.receive_ping(Ping("job-token-12345", "success"))
     assert [a for _, _, a in audit_actions() if "paused" in a] == [
         "monitor.paused", "heartbeat.paused", "monitor.unpaused", "heartbeat.unpaused"]
+
+
+@pytest.mark.anyio
+async def test_a_mass_outage_of_one_group_escalates_once_per_step(tmp_path):
+    # 300 monitors keep the suite quick; bench/outage.py runs the issue's 2,800.
+    clock, size = Clock(), 300
+    monitors = "\n".join(
+        f'  - {{id: m{i}, name: M{i}, type: tcp, host: 127.0.0.1, port: 9, interval: 1h, confirmation: 1, '
+        f'group: region-a, policy: on-call}}' for i in range(size))
+    head, _, rest = CONFIG.partition("monitors:")
+    text = head + "monitors:\n" + monitors + "\nchannels:" + rest.partition("\nchannels:")[2]
+    database = open_database(str(tmp_path / "mass.db"))
+    async with engine_on(database, clock, text) as (engine, queue):
+        await asyncio.gather(*(feed(engine, clock, f"m{i}", success=False) for i in range(size)))
+        assert Incident.select().where(Incident.active == True).count() == size  # noqa: E712
+        assert Incident.select(Incident.group_id).distinct().count() == 1
+        escalated = await engine.escalate()
+        assert len(escalated) == 1 and f"{size} open incidents" in escalated[0]["message"]
+        outcome = await engine.acknowledge(escalated[0]["incident_id"], ALICE, whole_group=True)
+        assert len(outcome.incident_ids) == size
+        clock.advance(hours=2)
+        assert await engine.escalate() == []
