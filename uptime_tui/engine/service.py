@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -25,10 +25,8 @@ from uptime_tui.api.pings import Ping
 from uptime_tui.checks import ProbeClient, run_check
 from uptime_tui.engine import heartbeats as hb_machine
 from uptime_tui.engine import incidents as monitor_machine
-from uptime_tui.engine import operations as ops
-from uptime_tui.engine.actions import IncidentView
+from uptime_tui.engine.commands import Commands
 from uptime_tui.engine.apply import Resource, Scope, apply_step, store_events
-from uptime_tui.engine.escalator import apply_escalations
 from uptime_tui.engine.maintenance import in_maintenance
 from uptime_tui.engine.scheduler import Scheduler
 from uptime_tui.store import auditlog
@@ -70,7 +68,7 @@ class EngineOptions:
     probes: bool = True  # False: no checks run on their own (tests feed record_result)
 
 
-class Engine:
+class Engine(Commands):
     """Runs the checks and heartbeats of a config against a database."""
 
     def __init__(self, config: cfg.Config, database: peewee.Database, *,
@@ -219,120 +217,15 @@ class Engine:
                     log.exception("heartbeat %s: could not store its state change", tracked.item.id)
             await asyncio.sleep(HEARTBEAT_TICK_SECONDS)
 
-    # --- operations (the console, the API and the CLI call these) ------------------------------
-
-    async def acknowledge(self, incident_id: int, operator: ops.Operator, *,
-                          whole_group: bool = False) -> ops.Outcome:
-        """Acknowledge an incident (or its whole group): escalation stops. First one wins."""
-        return await self._operate(ops.acknowledge, incident_id, operator, whole_group)
-
-    async def snooze(self, incident_id: int, operator: ops.Operator, *, duration=None, until=None,
-                     cancel_on_updates: bool = True, whole_group: bool = False) -> ops.Outcome:
-        """Snooze for a timedelta `duration` or until an aware datetime `until`."""
-        return await self._operate(ops.snooze, incident_id, operator, duration=duration, until=until,
-                                   cancel_on_updates=cancel_on_updates, whole_group=whole_group)
-
-    async def unsnooze(self, incident_id: int, operator: ops.Operator, *,
-                       whole_group: bool = False) -> ops.Outcome:
-        """End a snooze now."""
-        return await self._operate(ops.unsnooze, incident_id, operator, whole_group)
-
-    async def resolve(self, incident_id: int, operator: ops.Operator, reason: str, *,
-                      whole_group: bool = False) -> ops.Outcome:
-        """Resolve by hand with a reason; the monitor opens no incident of that kind until it is up."""
-        return await self._operate(ops.resolve, incident_id, operator, reason, whole_group)
-
-    async def reopen(self, incident_id: int, operator: ops.Operator, reason: str | None = None) -> ops.Outcome:
-        """Reopen a resolved incident."""
-        return await self._operate(ops.reopen, incident_id, operator, reason)
-
-    async def destroy(self, incident_id: int, operator: ops.Operator) -> ops.Outcome:
-        """Delete an incident (the audit log keeps the record)."""
-        return await self._operate(ops.destroy, incident_id, operator)
-
-    async def pause(self, kind: str, ref: int | str, operator: ops.Operator) -> ops.Outcome:
-        """Pause a monitor or heartbeat (by row id or YAML id): no checks, pings or incidents."""
-        return await self._set_paused(kind, ref, operator, True)
-
-    async def unpause(self, kind: str, ref: int | str, operator: ops.Operator) -> ops.Outcome:
-        """Resume a paused monitor or heartbeat."""
-        return await self._set_paused(kind, ref, operator, False)
-
-    async def escalate(self) -> list[dict]:
-        """Notify the escalation steps and snooze ends due now (also run on a timer)."""
-        policies = {p.id: p for p in self.config.policies}
-        now = self.clock()
-        payloads = await self.writer.run_async(lambda: apply_escalations(policies, self._scope(now)))
-        self._announce(payloads)
-        return payloads
-
-    async def _operate(self, job, *args, **kwargs) -> ops.Outcome:
-        now = self.clock()
-        applied = await self.writer.run_async(lambda: job(self._scope(now), *args, **kwargs))
-        for kind, key, incident_id in applied.closed:
-            tracked = self._tracked(kind, key)
-            current = tracked.state.incident if tracked else None
-            if current is not None and current.id == incident_id:
-                tracked.state = tracked.state.resolved_by_person()
-                await self._store_state(tracked)
-        for row in applied.reopened:
-            await self._adopt(row)
-        self._announce(applied.payloads)
-        return applied.outcome
-
-    async def _adopt(self, row) -> None:
-        """Hand a reopened incident to its state machine while the resource is still failing;
-        on a healthy one it stays open until a person resolves it (the next good check would)."""
-        tracked = self._tracked(row.resource_type, row.resource_key)
-        if tracked is None or tracked.state.status == "up":
-            return
-        view = IncidentView(row.id, row.type, row.name, row.status, row.severity, row.started_at,
-                            flapping=row.flapping)
-        state = tracked.state.with_incident(view)
-        if hasattr(state, "dismissed_kind"):
-            state = replace(state, dismissed_kind=None)
-        tracked.state = state
-        await self._store_state(tracked)
-
-    async def _set_paused(self, kind: str, ref: int | str, operator: ops.Operator, paused: bool) -> ops.Outcome:
-        tracked = self._find(kind, ref)
-        now = self.clock()
-        applied = await self.writer.run_async(
-            lambda: ops.set_paused(self._scope(now), tracked.resource, operator, paused))
-        tracked.paused = paused
-        if kind == "monitor" and self.options.probes:
-            self._schedule()
-        elif not paused:  # the period starts now, not at the last ping before the pause
-            tracked.state = hb_machine.HeartbeatState.new(now).with_incident(tracked.state.incident)
-            await self._store_state(tracked)
-        self._announce(applied.payloads)
-        return applied.outcome
-
-    def _find(self, kind: str, ref: int | str) -> Tracked:
-        if kind not in ("monitor", "heartbeat"):
-            raise ops.OperationRefused("invalid", f"unknown kind {kind!r}: monitor or heartbeat")
-        pool = self.monitors if kind == "monitor" else self.heartbeats
-        found = pool.get(ref) if isinstance(ref, str) else next(
-            (t for t in pool.values() if t.resource.row_id == ref), None)
-        if found is None:
-            raise ops.OperationRefused("not_found", f"{kind} {ref} not found")
-        return found
-
-    def _tracked(self, kind: str, key: str) -> Tracked | None:
-        return (self.monitors if kind == "monitor" else self.heartbeats).get(key)
-
     def _announce(self, payloads: list[dict]) -> None:
         for payload in payloads:
             log.info("%s: %s", payload["event"], payload["message"])
         self._publish(payloads)
 
-    async def _escalation_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.options.escalation_tick)
-            try:
-                await self.escalate()
-            except Exception:
-                log.exception("could not apply due escalations")
+
+    def _tracked(self, kind: str, key: str) -> Tracked | None:
+        return (self.monitors if kind == "monitor" else self.heartbeats).get(key)
+
 
     # --- persistence ----------------------------------------------------------------------------
 
