@@ -1,44 +1,56 @@
-"""The console App and the one factory that builds it for the CLI, tests and screenshots."""
+"""The console App and the one factory that builds it for the CLI, tests and screenshots.
+
+The App owns the engine thread, the incident keys (a, s, r, o, p) and the toasts; screens say
+what is selected (`selected_incident()`, `selected_resource()`). Operations run in thread
+workers that wait on the engine's loop, so the UI's loop never blocks.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Awaitable, Callable, Iterable
 
 from textual import work
-from textual.app import App, ComposeResult
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.screen import Screen
 
 from uptime_tui.config import Config
+from uptime_tui.engine.operations import OperationRefused, Operator
+from uptime_tui.tui.dialogs.resolve import ResolveDialog
+from uptime_tui.tui.dialogs.snooze import SnoozeDialog
+from uptime_tui.tui.screens.dashboard import DashboardScreen
 
-# Status by glyph and word as well as colour (readable without colour, over any SSH client).
-STATUS = {
-    "up": "[green]● up[/]", "down": "[red]✖ down[/]", "verifying": "[yellow]◐ verifying[/]",
-    "new": "· new", "paused": "⏸ paused",
-}
-MONITOR_STATUS_BY_EVENT = {"monitor.down": "down", "monitor.verifying_recovery": "verifying"}
-HEARTBEAT_STATUS_BY_EVENT = {"heartbeat.down": "down", "heartbeat.up": "up"}
+OPERATION_TIMEOUT = 15.0
+ALERTING = ("monitor.down", "heartbeat.down", "incident.started")
 
 
-@dataclass(frozen=True)
-class Definitions:
-    """The monitor and heartbeat rows as the database holds them."""
+def utcnow() -> datetime:
+    """The real clock."""
+    return datetime.now(timezone.utc)
 
-    monitors: list[tuple]
-    heartbeats: list[tuple]
+
+# Every key, for the bindings, the help screen and the command palette alike.
+KEYS = [
+    ("a", "acknowledge", "Acknowledge", "Acknowledge the selected incident (its whole group when grouped)"),
+    ("s", "snooze", "Snooze", "Snooze the selected incident: 15m, 1h, 4h, 8h, 24h or custom"),
+    ("r", "resolve", "Resolve", "Resolve the selected incident, with a reason"),
+    ("o", "reopen", "Reopen", "Reopen the selected resolved incident"),
+    ("p", "pause", "Pause/resume", "Pause or resume the selected monitor or heartbeat"),
+    ("L", "audit_log", "Audit log", "Show the audit log (filter, export to CSV)"),
+    ("question_mark", "help", "Help", "List every key"),
+    ("q", "quit", "Quit", "Quit the console (the engine stops with it)"),
+]
 
 
 class UptimeApp(App):
-    """Lists the configured monitors and heartbeats (the live panes come with the engine)."""
+    """The on-call console."""
 
     CSS_PATH = "app.tcss"
     TITLE = "uptime-tui"
-    BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("tab", "focus_next", "Next pane", show=False),
-        Binding("shift+tab", "focus_previous", "Previous pane", show=False),
-    ]
+    BINDINGS = [Binding(key, action, label, show=key in ("a", "s", "r", "question_mark", "q"))
+                for key, action, label, _ in KEYS]
 
     class EngineEvent(Message):
         """An event published by the engine (posted from the engine's thread)."""
@@ -53,6 +65,9 @@ class UptimeApp(App):
                     and self.payload["event"] == message.payload["event"] == "monitor.checked"
                     and self.payload["monitor_id"] == message.payload["monitor_id"])
 
+    class EngineStarted(Message):
+        """The engine synced the config and runs."""
+
     class EngineFailed(Message):
         """The engine could not start."""
 
@@ -60,38 +75,37 @@ class UptimeApp(App):
             super().__init__()
             self.error = error
 
-    class DefinitionsLoaded(Message):
-        """The worker read the definitions from the database."""
+    class OperationFinished(Message):
+        """An operation came back from the engine: its outcome for a toast."""
 
-        def __init__(self, definitions: Definitions) -> None:
+        def __init__(self, ok: bool, message: str) -> None:
             super().__init__()
-            self.definitions = definitions
+            self.ok, self.message = ok, message
 
-    def __init__(self, config: Config, operator: str, engine=None) -> None:
+    def __init__(self, config: Config | None, operator: str, engine=None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
         super().__init__()
         self.config = config
         self.operator = operator
+        self.operator_identity = Operator.person(operator)
         self.engine = engine  # an EngineThread, or None to show the database only
-        self._status: dict[str, str] = {}  # row key ("monitor:3") -> status word
-        self.sub_title = f"{config.source} · {config.settings.region} · {operator}"
+        self.clock = clock
+        self.dashboard = DashboardScreen()
+        region = config.settings.region if config else "-"
+        self.sub_title = f"{region} · {operator}"
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static("Monitors", classes="pane-title")
-        yield DataTable(id="monitors", cursor_type="row", zebra_stripes=True)
-        yield Static("Heartbeats", classes="pane-title")
-        yield DataTable(id="heartbeats", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+    def get_default_screen(self) -> Screen:
+        return self.dashboard
 
     def on_mount(self) -> None:
-        monitors = self.query_one("#monitors", DataTable)
-        monitors.add_columns("Status", "Name", "Type", "Target", "Every")
-        monitors.add_column("Last", width=8)  # fixed: re-measuring on every check is costly
-        monitors.add_column("Tags")
-        self.query_one("#heartbeats", DataTable).add_columns("Status", "Name", "Expected", "Grace", "Tags")
-        self.load_definitions()
         if self.engine is not None:
             self.start_engine()
+
+    def on_unmount(self) -> None:
+        if self.engine is not None:
+            self.engine.stop()
+
+    # --- the engine ---------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="engine")
     def start_engine(self) -> None:
@@ -103,104 +117,152 @@ class UptimeApp(App):
         else:
             self.post_message(self.EngineStarted())
 
-    class EngineStarted(Message):
-        """The engine synced the config and runs."""
-
     def on_uptime_app_engine_started(self, message: EngineStarted) -> None:
-        self.load_definitions()  # the engine's sync may have created or removed rows
+        self.dashboard.reload()  # the engine's sync may have created or removed rows
 
     def on_uptime_app_engine_failed(self, message: EngineFailed) -> None:
         self.notify(f"The engine did not start: {message.error}", severity="error", timeout=30)
 
     def on_uptime_app_engine_event(self, message: EngineEvent) -> None:
-        payload, name = message.payload, message.payload["event"]
-        if "monitor_id" in payload and "incident_id" not in payload:
-            status = MONITOR_STATUS_BY_EVENT.get(name)
-            key = f"monitor:{payload['monitor_id']}"
-            if name == "monitor.checked":
-                # A first success shows up; later changes come from the engine's own events.
-                if payload["success"] and self._status.get(key, "new") == "new":
-                    status = "up"
-                self._set_cell("#monitors", key, 5, f"{payload['response_time'] * 1000:.0f} ms")
-            if status:
-                self._set_status("#monitors", key, status)
-        elif "heartbeat_id" in payload:
-            key = f"heartbeat:{payload['heartbeat_id']}"
-            status = HEARTBEAT_STATUS_BY_EVENT.get(name)
-            if name == "heartbeat.checked" and payload["success"] and self._status.get(key, "new") == "new":
-                status = "up"
-            if status:
-                self._set_status("#heartbeats", key, status)
-        elif name == "incident.resolved" and payload.get("resource_type") == "monitor":
-            self._set_status("#monitors", f"monitor:{payload['resource_id']}", "up")
-        if name.endswith((".created", ".destroyed")):
-            self.load_definitions()  # the config was reloaded
-        if name not in ("monitor.checked", "heartbeat.checked"):
-            self.notify(payload["message"], timeout=6,
-                        severity="error" if name in ("monitor.down", "heartbeat.down", "incident.started") else "information")
+        payload = message.payload
+        self.dashboard.apply_event(payload)
+        if self.screen is not self.dashboard and hasattr(self.screen, "apply_event"):
+            self.screen.apply_event(payload)
+        if payload["event"] in ALERTING:
+            self.notify(payload["message"], severity="error", timeout=8)
 
-    def _set_status(self, table_id: str, key: str, status: str) -> None:
-        self._status[key] = status
-        self._set_cell(table_id, key, 0, STATUS[status])
+    # --- operations ---------------------------------------------------------------------------
 
-    def _set_cell(self, table_id: str, key: str, column: int, value: str) -> None:
-        table = self.query_one(table_id, DataTable)
-        if key in table.rows:
-            table.update_cell(key, table.ordered_columns[column].key, value)
+    def operate(self, call: Callable[[object], Awaitable]) -> None:
+        """Run `call(engine)` on the engine's loop; a toast tells the outcome."""
+        if self.engine is None or getattr(self.engine, "engine", None) is None:
+            self.notify("The engine is not running: nothing was changed", severity="error")
+            return
+        self._operate(call)
 
-    def on_unmount(self) -> None:
-        if self.engine is not None:
-            self.engine.stop()
+    @work(thread=True, group="operations")
+    def _operate(self, call: Callable[[object], Awaitable]) -> None:
+        try:
+            outcome = self.engine.call(call).result(timeout=OPERATION_TIMEOUT)
+        except OperationRefused as refused:
+            self.post_message(self.OperationFinished(False, refused.message))
+        except Exception as exc:  # a timeout or a database error: say so, never crash the console
+            self.post_message(self.OperationFinished(False, f"failed: {exc or type(exc).__name__}"))
+        else:
+            self.post_message(self.OperationFinished(True, outcome.message))
 
-    @work(thread=True, exclusive=True)
-    def load_definitions(self) -> None:
-        """Read the rows off the UI's event loop; the handler fills the tables."""
-        from uptime_tui.store.models import Heartbeat, Monitor
+    def on_uptime_app_operation_finished(self, message: OperationFinished) -> None:
+        self.notify(message.message, severity="information" if message.ok else "warning",
+                    title="Done" if message.ok else "Not done", timeout=6)
+        self.dashboard.schedule_reload("incidents", "events", "heartbeats", delay=0.1)
+        if hasattr(self.screen, "reload") and self.screen is not self.dashboard:
+            self.screen.reload()
 
-        monitors = [_monitor_row(m) for m in Monitor.select().order_by(Monitor.name)]
-        heartbeats = [_heartbeat_row(h) for h in Heartbeat.select().order_by(Heartbeat.name)]
-        self.post_message(self.DefinitionsLoaded(Definitions(monitors, heartbeats)))
+    def _incident(self):
+        incident = getattr(self.screen, "selected_incident", lambda: None)()
+        if incident is None:
+            self.notify("Select an incident (or a monitor with an open incident) first", severity="warning")
+        return incident
 
-    def on_uptime_app_definitions_loaded(self, message: DefinitionsLoaded) -> None:
-        for table_id, rows in (("#monitors", message.definitions.monitors), ("#heartbeats", message.definitions.heartbeats)):
-            table = self.query_one(table_id, DataTable)
-            table.clear()
-            for key, row in rows:
-                status = self._status.get(key)
-                table.add_row(*((STATUS[status],) + row[1:] if status else row), key=key)
+    def action_acknowledge(self) -> None:
+        """a: acknowledge the selected incident (its whole group when it is grouped)."""
+        incident = self._incident()
+        if incident is not None:
+            me, group = self.operator_identity, incident.group_id is not None
+            self.operate(lambda e: e.acknowledge(incident.id, me, whole_group=group))
+
+    def action_snooze(self) -> None:
+        """s: snooze the selected incident for a duration picked in a dialog."""
+        incident = self._incident()
+        if incident is None:
+            return
+        me, group = self.operator_identity, incident.group_id is not None
+        what = f"incident #{incident.id} ({incident.resource_name})" + (" and its group" if group else "")
+
+        def snooze(duration) -> None:
+            if duration is not None:
+                self.operate(lambda e: e.snooze(incident.id, me, duration=duration, whole_group=group))
+
+        self.push_screen(SnoozeDialog(what), snooze)
+
+    def action_resolve(self) -> None:
+        """r: resolve the selected incident with a reason typed in a dialog."""
+        incident = self._incident()
+        if incident is None:
+            return
+        me, group = self.operator_identity, incident.group_id is not None
+        what = f"incident #{incident.id} ({incident.resource_name})" + (" and its group" if group else "")
+
+        def resolve(reason) -> None:
+            if reason:
+                self.operate(lambda e: e.resolve(incident.id, me, reason, whole_group=group))
+
+        self.push_screen(ResolveDialog(what), resolve)
+
+    def action_reopen(self) -> None:
+        """o: reopen the selected resolved incident."""
+        incident = getattr(self.screen, "selected_incident", lambda: None)()
+        if incident is None:
+            self.notify("Select a resolved incident first", severity="warning")
+            return
+        me = self.operator_identity
+        self.operate(lambda e: e.reopen(incident.id, me))
+
+    def action_pause(self) -> None:
+        """p: pause the selected monitor or heartbeat, or resume it when paused."""
+        resource = getattr(self.screen, "selected_resource", lambda: None)()
+        if resource is None:
+            self.notify("Select a monitor or heartbeat first", severity="warning")
+            return
+        kind, row_id, _name, paused = resource
+        me = self.operator_identity
+        if paused:
+            self.operate(lambda e: e.unpause(kind, row_id, me))
+        else:
+            self.operate(lambda e: e.pause(kind, row_id, me))
+
+    # --- screens ------------------------------------------------------------------------------
+
+    def open_incident(self, incident_id: int) -> None:
+        """The incident's detail screen."""
+        from uptime_tui.tui.screens.incident import IncidentScreen
+
+        self.push_screen(IncidentScreen(incident_id))
+
+    def open_monitor(self, monitor_id: int) -> None:
+        """The monitor's detail screen."""
+        from uptime_tui.tui.screens.monitor import MonitorScreen
+
+        self.push_screen(MonitorScreen(monitor_id))
+
+    def action_audit_log(self) -> None:
+        """L: the audit log."""
+        from uptime_tui.tui.screens.audit import AuditScreen
+
+        if not isinstance(self.screen, AuditScreen):
+            self.push_screen(AuditScreen())
+
+    def action_help(self) -> None:
+        """?: every key."""
+        from uptime_tui.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(KEYS))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every console action is in the command palette too (ctrl+p)."""
+        for key, action, label, description in KEYS:
+            if action != "quit":
+                shown = "?" if key == "question_mark" else key
+                yield SystemCommand(f"{label} ({shown})", description, getattr(self, f"action_{action}"))
+        yield SystemCommand("Details (enter)", "Open the selected incident or monitor",
+                            lambda: self.dashboard.action_details() if self.screen is self.dashboard else None)
+        yield SystemCommand("Filter (/)", "Filter the focused pane",
+                            lambda: self.dashboard.action_filter() if self.screen is self.dashboard else None)
+        yield from super().get_system_commands(screen)
 
 
-def _every(seconds: float | None) -> str:
-    if not seconds:
-        return "-"
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{int(seconds // size)}{unit}"
-    return f"{seconds:g}s"
-
-
-def _initial_status(row) -> str:
-    """Paused, or what the stored state says, until the engine reports."""
-    if row.paused:
-        return STATUS["paused"]
-    status = (row.state or {}).get("status", "new")
-    return STATUS.get({"degraded": "up", "started": "up"}.get(status, status), STATUS["new"])
-
-
-def _monitor_row(row) -> tuple:
-    definition = row.definition
-    return f"monitor:{row.id}", (_initial_status(row), row.name, row.type, row.target,
-                                 _every(definition.get("interval")), "", ", ".join(definition.get("tags", [])))
-
-
-def _heartbeat_row(row) -> tuple:
-    definition = row.definition
-    expected = definition.get("schedule") and f"cron {definition['schedule']} ({definition['timezone']})"
-    return f"heartbeat:{row.id}", (_initial_status(row), row.name,
-                                   expected or f"every {_every(definition.get('period'))}",
-                                   _every(definition.get("grace")), ", ".join(definition.get("tags", [])))
-
-
-def build_app(config: Config, operator: str, engine=None) -> UptimeApp:
+def build_app(config: Config | None, operator: str, engine=None,
+              clock: Callable[[], datetime] = utcnow) -> UptimeApp:
     """The App, built the same way for the CLI, the tests and the screenshot script."""
-    return UptimeApp(config, operator, engine)
+    return UptimeApp(config, operator, engine, clock)

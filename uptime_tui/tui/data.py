@@ -1,0 +1,348 @@
+"""The console's database reads: plain dataclasses, no textual import.
+
+Every function here runs in a thread worker, never on the UI's event loop. The dashboard is read
+in a handful of queries whatever the number of monitors (10,000 take well under a second): one
+for the definitions, one for the recent results of every monitor (a window function), two for
+the 24 h check counts, one each for incidents and the event tail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from uptime_tui import audit
+from uptime_tui.engine import heartbeats as hb_machine
+from uptime_tui.engine.maintenance import in_maintenance
+from uptime_tui.store import auditlog
+from uptime_tui.store.models import (AuditEntry, CheckResult, Event, Heartbeat, Incident,
+                                     IncidentEvidence, Monitor, database_proxy)
+from uptime_tui.store.retention import db_time
+
+SPARK_POINTS = 20
+RECENT_WINDOW = timedelta(hours=2)  # results older than this are not drawn in a sparkline
+DAY = timedelta(hours=24)
+
+
+@dataclass
+class MonitorRow:
+    """A monitor as the Monitors pane shows it; updated in place from engine events."""
+
+    id: int
+    key: str
+    name: str
+    type: str
+    target: str
+    status: str  # up | down | degraded | verifying | paused | maintenance | new
+    response_ms: float | None = None
+    recent: list[float] = field(default_factory=list)  # response times in ms, oldest first
+    checks_24h: int = 0
+    failures_24h: int = 0
+    checked_at: datetime | None = None
+    group: str | None = None
+
+    @property
+    def uptime_24h(self) -> float | None:
+        """Successful checks over the last 24 h in percent (None without checks)."""
+        return 100.0 * (self.checks_24h - self.failures_24h) / self.checks_24h if self.checks_24h else None
+
+    def record_check(self, at: datetime, response_time: float, success: bool) -> None:
+        """Fold one check (from a monitor.checked event) into the row."""
+        self.response_ms = response_time * 1000
+        self.recent = (self.recent + [self.response_ms])[-SPARK_POINTS:]
+        self.checked_at = at
+        self.checks_24h += 1
+        self.failures_24h += 0 if success else 1
+
+
+@dataclass
+class HeartbeatRow:
+    """A heartbeat as the Heartbeats pane shows it."""
+
+    id: int
+    key: str
+    name: str
+    status: str  # new | up | started | down | paused
+    last_ping_at: datetime | None = None
+    next_expected: datetime | None = None
+    last_duration: float | None = None
+    watching_since: datetime | None = None
+
+
+@dataclass
+class IncidentRow:
+    """An incident as the Incidents pane and its detail screen show it."""
+
+    id: int
+    name: str
+    type: str
+    active: bool
+    severity: str
+    status: str
+    resource_type: str
+    resource_id: int
+    resource_name: str
+    cause: str | None
+    started_at: datetime
+    resolved_at: datetime | None
+    acknowledged_by: str | None
+    snoozed_until: datetime | None
+    escalation_level: int
+    group_id: int | None
+    resolved_by: str | None = None
+    resolution_reason: str | None = None
+
+    def state(self, now: datetime) -> str:
+        """new, acknowledged, snoozed or resolved (a snooze that ended no longer counts)."""
+        if not self.active:
+            return "resolved"
+        if self.snoozed_until and self.snoozed_until > now:
+            return "snoozed"
+        return "acknowledged" if self.acknowledged_by else "new"
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """One line of the live tail: an engine event or an audit entry."""
+
+    key: str  # "event:12" or "audit:7"
+    at: datetime
+    source: str  # event | audit
+    name: str
+    message: str
+
+
+@dataclass
+class Dashboard:
+    """Everything the dashboard shows, read at once."""
+
+    monitors: list[MonitorRow]
+    heartbeats: list[HeartbeatRow]
+    incidents: list[IncidentRow]
+    events: list[EventRow]
+
+
+def parse_dt(text: str | None) -> datetime | None:
+    """An ISO time from an event payload or a state dict, as an aware datetime."""
+    if not text:
+        return None
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def load_dashboard(config, now: datetime) -> Dashboard:
+    """Monitors, heartbeats, incidents and the event tail."""
+    return Dashboard(load_monitors(config, now), load_heartbeats(config, now), load_incidents(now),
+                     load_events())
+
+
+def _monitor_status(row, config_items: dict, windows, now: datetime) -> str:
+    if row.paused:
+        return "paused"
+    item = config_items.get(row.key)
+    if item is not None and windows and in_maintenance(windows, row.key, item.tags, now):
+        return "maintenance"
+    status = (row.state or {}).get("status")
+    return status if status in ("up", "down", "degraded", "verifying") else "new"
+
+
+def load_monitors(config, now: datetime) -> list[MonitorRow]:
+    """Every monitor with its recent response times and 24 h check counts."""
+    items = {m.id: m for m in config.monitors} if config else {}
+    windows = config.maintenance if config else ()
+    query = (Monitor.select(Monitor.id, Monitor.key, Monitor.name, Monitor.type, Monitor.target,
+                            Monitor.paused, Monitor.state, Monitor.definition)
+             .order_by(Monitor.name, Monitor.id))
+    rows = {}
+    for m in query:
+        rows[m.id] = MonitorRow(m.id, m.key, m.name, m.type, m.target,
+                                _monitor_status(m, items, windows, now),
+                                group=(m.definition or {}).get("group"))
+    for monitor_id, at, seconds, _ok in _recent_results(now):
+        row = rows.get(monitor_id)
+        if row is not None:
+            row.recent.append(seconds * 1000)
+            row.response_ms, row.checked_at = seconds * 1000, at
+    for monitor_id, (checks, failures) in _counts_24h(now).items():
+        row = rows.get(monitor_id)
+        if row is not None:
+            row.checks_24h, row.failures_24h = checks, failures
+    return list(rows.values())
+
+
+def _recent_results(now: datetime):
+    """(monitor id, checked_at, seconds, success), oldest first per monitor, at most SPARK_POINTS each."""
+    database = database_proxy.obj
+    p = database.param
+    sql = ("SELECT monitor_id, checked_at, response_time, success FROM ("
+           "SELECT monitor_id, checked_at, response_time, success, ROW_NUMBER() OVER "
+           "(PARTITION BY monitor_id ORDER BY checked_at DESC, id DESC) AS rn "
+           f"FROM check_result WHERE checked_at >= {p}) AS recent WHERE rn <= {p} "
+           "ORDER BY monitor_id, checked_at")
+    for monitor_id, at, seconds, ok in database.execute_sql(sql, (db_time(database, now - RECENT_WINDOW), SPARK_POINTS)):
+        yield monitor_id, _as_utc(at), seconds, bool(ok)
+
+
+def _counts_24h(now: datetime) -> dict[int, tuple[int, int]]:
+    try:  # rollups plus raw results, when the uptime module is there
+        from uptime_tui.store.uptime import check_counts
+    except ImportError:  # pragma: no cover - raw results only
+        check_counts = None
+    if check_counts is not None:
+        return {i: windows[DAY] for i, windows in check_counts(None, now, (DAY,)).items()}
+    database = database_proxy.obj
+    sql = (f"SELECT monitor_id, COUNT(*), SUM(CASE WHEN success THEN 0 ELSE 1 END) FROM check_result "
+           f"WHERE checked_at >= {database.param} GROUP BY monitor_id")
+    return {i: (c, int(f or 0)) for i, c, f in database.execute_sql(sql, (db_time(database, now - DAY),))}
+
+
+def _as_utc(value) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def load_heartbeats(config, now: datetime) -> list[HeartbeatRow]:
+    """Every heartbeat with its last ping, next deadline and last run duration."""
+    items = {h.id: h for h in config.heartbeats} if config else {}
+    rows = []
+    for h in Heartbeat.select().order_by(Heartbeat.name, Heartbeat.id):
+        state = hb_machine.HeartbeatState.from_dict(h.state) if h.state else hb_machine.HeartbeatState.new(now)
+        item = items.get(h.key)
+        expected = hb_machine.next_deadline(item, state, now) if item is not None and not h.paused else None
+        rows.append(HeartbeatRow(h.id, h.key, h.name, "paused" if h.paused else state.status,
+                                 state.last_ping_at, expected, state.last_duration, state.watching_since))
+    return rows
+
+
+def next_expected(config, row: HeartbeatRow, now: datetime) -> datetime | None:
+    """A heartbeat's next deadline after the row changed in memory (a ping arrived)."""
+    item = next((h for h in config.heartbeats if h.id == row.key), None) if config else None
+    if item is None or row.status == "paused":
+        return None
+    state = hb_machine.HeartbeatState(status=row.status, last_ping_at=row.last_ping_at,
+                                      watching_since=row.watching_since)
+    return hb_machine.next_deadline(item, state, now)
+
+
+INCIDENT_FIELDS = (Incident.id, Incident.name, Incident.type, Incident.active, Incident.severity,
+                   Incident.status, Incident.resource_type, Incident.resource_id, Incident.resource_name,
+                   Incident.cause, Incident.started_at, Incident.resolved_at, Incident.acknowledged_by,
+                   Incident.snoozed_until, Incident.escalation_level, Incident.group_id,
+                   Incident.resolved_by, Incident.resolution_reason)
+
+
+def _incident_row(i: Incident) -> IncidentRow:
+    return IncidentRow(i.id, i.name, i.type, i.active, i.severity, i.status, i.resource_type,
+                       i.resource_id, i.resource_name, i.cause, i.started_at, i.resolved_at,
+                       i.acknowledged_by, i.snoozed_until, i.escalation_level, i.group_id,
+                       i.resolved_by, i.resolution_reason)
+
+
+def load_incidents(now: datetime, resolved_limit: int = 50) -> list[IncidentRow]:
+    """Open incidents (newest first), then the last resolved ones."""
+    open_ = Incident.select(*INCIDENT_FIELDS).where(Incident.active == True).order_by(  # noqa: E712
+        Incident.started_at.desc(), Incident.id.desc())
+    closed = (Incident.select(*INCIDENT_FIELDS).where(Incident.active == False)  # noqa: E712
+              .order_by(Incident.resolved_at.desc(), Incident.id.desc()).limit(resolved_limit))
+    return [_incident_row(i) for i in open_] + [_incident_row(i) for i in closed]
+
+
+def load_events(limit: int = 200) -> list[EventRow]:
+    """The newest events (without monitor.checked) and audit entries, newest first."""
+    events = (Event.select(Event.id, Event.dt, Event.name, Event.payload)
+              .where(Event.name != "monitor.checked").order_by(Event.id.desc()).limit(limit))
+    entries = (AuditEntry.select(AuditEntry.id, AuditEntry.created_at, AuditEntry.action,
+                                 AuditEntry.actor_name, AuditEntry.message)
+               .order_by(AuditEntry.id.desc()).limit(limit))
+    rows = [EventRow(f"event:{e.id}", e.dt, "event", e.name, (e.payload or {}).get("message", "")) for e in events]
+    rows += [EventRow(f"audit:{a.id}", a.created_at, "audit", a.action, f"{a.actor_name}: {a.message}")
+             for a in entries]
+    rows.sort(key=lambda r: r.at, reverse=True)
+    return rows[:limit]
+
+
+def event_row(payload: dict) -> EventRow:
+    """A live event as a tail line (its row id is not known yet)."""
+    at = parse_dt(payload.get("dt")) or datetime.now(timezone.utc)
+    return EventRow(f"live:{id(payload)}", at, "event", payload["event"], payload.get("message", ""))
+
+
+@dataclass
+class IncidentDetail:
+    """An incident with its timeline and evidence."""
+
+    incident: IncidentRow
+    timeline: list[tuple[datetime, str, str]]  # (when, event, message), oldest first
+    evidence: list[tuple[datetime, str, int | None, float | None, str | None]]
+    group: list[IncidentRow]  # the other incidents of its group
+
+
+def incident_detail(incident_id: int) -> IncidentDetail | None:
+    """One incident, its events and evidence; None when it was deleted."""
+    row = Incident.select(*INCIDENT_FIELDS).where(Incident.id == incident_id).first()
+    if row is None:
+        return None
+    timeline = [(e.dt, e.name, (e.payload or {}).get("message", ""))
+                for e in Event.select().where(Event.incident == incident_id).order_by(Event.dt, Event.id)]
+    evidence = [(e.timestamp, e.region, e.status_code, e.ttfb_ms, e.cause)
+                for e in IncidentEvidence.select().where(IncidentEvidence.incident == incident_id)
+                .order_by(IncidentEvidence.timestamp)]
+    group = []
+    if row.group_id is not None:
+        group = [_incident_row(i) for i in Incident.select(*INCIDENT_FIELDS).where(
+            (Incident.group_id == row.group_id) & (Incident.id != incident_id)).order_by(Incident.id)]
+    return IncidentDetail(_incident_row(row), timeline, evidence, group)
+
+
+@dataclass
+class MonitorDetail:
+    """A monitor's recent results, hourly response times and incidents."""
+
+    id: int
+    key: str
+    name: str
+    type: str
+    target: str
+    paused: bool
+    results: list[tuple[datetime, bool, float, int | None, str | None]]  # newest first
+    incidents: list[IncidentRow]
+
+
+def monitor_detail(monitor_id: int, limit: int = 100) -> MonitorDetail | None:
+    """One monitor with its last `limit` results and its incidents; None when it was removed."""
+    m = Monitor.get_or_none(Monitor.id == monitor_id)
+    if m is None:
+        return None
+    results = [(r.checked_at, r.success, r.response_time, r.status_code, r.cause)
+               for r in CheckResult.select().where(CheckResult.monitor == monitor_id)
+               .order_by(CheckResult.checked_at.desc(), CheckResult.id.desc()).limit(limit)]
+    incidents = [_incident_row(i) for i in Incident.select(*INCIDENT_FIELDS).where(
+        (Incident.resource_type == "monitor") & (Incident.resource_id == monitor_id))
+        .order_by(Incident.started_at.desc()).limit(50)]
+    return MonitorDetail(m.id, m.key, m.name, m.type, m.target, m.paused, results, incidents)
+
+
+def audit_page(criteria: audit.Filter | None, limit: int = 200, before_id: int | None = None) -> auditlog.Page:
+    """A page of audit entries, newest first (the CLI's filters)."""
+    return auditlog.query(criteria, limit=limit, before_id=before_id)
+
+
+def parse_audit_filter(text: str, now: datetime) -> audit.Filter:
+    """`action=incident.* actor=alice since=24h words` -> a Filter; bare words search messages.
+
+    Keys are the CLI's options: target, action, actor, actor_type (or type), since, until, text.
+    """
+    fields: dict = {}
+    words = []
+    for token in text.split():
+        key, sep, value = token.partition("=")
+        key = key.replace("-", "_")
+        if sep and key in ("target", "action", "actor", "actor_type", "type", "since", "until", "text"):
+            key = "actor_type" if key == "type" else key
+            fields[key] = audit.parse_time(value, now) if key in ("since", "until") else value
+        else:
+            words.append(token)
+    if words:
+        fields["text"] = " ".join(([fields["text"]] if "text" in fields else []) + words)
+    return audit.Filter(**fields)

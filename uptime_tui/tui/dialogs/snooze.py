@@ -1,0 +1,80 @@
+"""SnoozeDialog: how long to snooze an incident (15m, 1h, 4h, 8h, 24h or a custom duration)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+CHOICES = (("15m", timedelta(minutes=15)), ("1h", timedelta(hours=1)), ("4h", timedelta(hours=4)),
+           ("8h", timedelta(hours=8)), ("24h", timedelta(hours=24)))
+_PART = re.compile(r"(\d+)\s*([mhdw])")
+_UNIT = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """'90m', '1h30m', '2d' -> a timedelta; None when it does not read as one."""
+    text = text.strip().lower().replace(" ", "")
+    if not text or _PART.sub("", text):
+        return None
+    seconds = sum(int(n) * _UNIT[u] for n, u in _PART.findall(text))
+    return timedelta(seconds=seconds) if seconds > 0 else None
+
+
+class SnoozeDialog(ModalScreen[timedelta | None]):
+    """Pick a duration with the arrows and enter (or the digits 1-5), or type one; esc cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")] + [
+        Binding(str(i), f"pick({i - 1})", label, show=False) for i, (label, _) in enumerate(CHOICES, 1)]
+
+    def __init__(self, what: str) -> None:
+        super().__init__()
+        self.what = what
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"Snooze {self.what}", classes="dialog-title")
+            yield OptionList(*[Option(f"{i}  {label}", id=label) for i, (label, _) in enumerate(CHOICES, 1)],
+                             Option("6  custom…", id="custom"), id="snooze-choices")
+            yield Input(placeholder="custom, e.g. 90m, 2h30m, 3d", id="snooze-custom")
+            yield Label("", id="snooze-error", classes="dialog-error")
+            yield Label("enter choose · esc cancel", classes="dialog-help")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).highlighted = 1  # 1h
+
+    def on_key(self, event) -> None:
+        if event.key == "6" and not isinstance(self.focused, Input):
+            event.stop()
+            self.query_one("#snooze-custom", Input).focus()
+
+    def action_pick(self, index: int) -> None:
+        """Choose one of the fixed durations."""
+        if isinstance(self.focused, Input):
+            return
+        self.dismiss(CHOICES[index][1])
+
+    def action_cancel(self) -> None:
+        """Close without snoozing."""
+        self.dismiss(None)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id == "custom":
+            self.query_one("#snooze-custom", Input).focus()
+        else:
+            self.dismiss(dict(CHOICES)[event.option.id])
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        duration = parse_duration(event.value)
+        if duration is None:
+            self.query_one("#snooze-error", Label).update(f"not a duration: {event.value!r} (e.g. 90m, 2h30m)")
+        else:
+            self.dismiss(duration)

@@ -1,0 +1,342 @@
+"""DashboardScreen: the live panes (monitors, incidents, heartbeats, events) and the header.
+
+Rows are read by thread workers (tui/data.py) and delivered as messages; engine events update
+rows in place and repaint only their line. Reloads that follow bursts of events are debounced.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input
+
+from uptime_tui.tui import data
+from uptime_tui.tui import format as fmt
+from uptime_tui.tui.widgets.pane_table import Column, PaneTable
+from uptime_tui.tui.widgets.status_bar import StatusBar, Summary
+
+MONITOR_STATUS_BY_EVENT = {"monitor.down": "down", "monitor.verifying_recovery": "verifying",
+                           "monitor.paused": "paused", "monitor.unpaused": "new"}
+HEARTBEAT_STATUS_BY_EVENT = {"heartbeat.down": "down", "heartbeat.up": "up",
+                             "heartbeat.paused": "paused", "heartbeat.unpaused": "new"}
+
+
+def _incident_state(i: data.IncidentRow, now: datetime):
+    state = i.state(now)
+    text = fmt.badge(fmt.INCIDENT_STATE, state)
+    if state == "acknowledged":
+        text.append(f" {i.acknowledged_by}")
+    elif state == "snoozed":
+        text.append(f" {fmt.until(i.snoozed_until, now)}")
+    return text
+
+
+MONITOR_COLUMNS = [
+    Column("Status", lambda m, now: fmt.status(m.status), 11),
+    Column("Name", lambda m, now: m.name, min_width=10),
+    Column("Type", lambda m, now: m.type, 7),
+    Column("Target", lambda m, now: m.target, min_width=8),
+    Column("Last", lambda m, now: fmt.milliseconds(m.response_ms), 7),
+    Column("Recent", lambda m, now: fmt.sparkline(m.recent, 10), 10),
+    Column("24h", lambda m, now: fmt.percent(m.uptime_24h), 7),
+    Column("Checked", lambda m, now: fmt.ago(m.checked_at, now), 7),
+]
+INCIDENT_COLUMNS = [
+    Column("#", lambda i, now: f"#{i.id}", 5),
+    Column("Severity", lambda i, now: fmt.badge(fmt.SEVERITY, i.severity), 11),
+    Column("State", _incident_state, 15),
+    Column("Resource", lambda i, now: i.resource_name, min_width=8),
+    Column("Cause", lambda i, now: i.cause or i.type, min_width=8),
+    Column("Started", lambda i, now: fmt.ago(i.started_at, now), 7),
+    Column("For", lambda i, now: fmt.span(((i.resolved_at or now) - i.started_at).total_seconds()), 6),
+    Column("Esc", lambda i, now: str(i.escalation_level), 3),
+    Column("Group", lambda i, now: f"#{i.group_id}" if i.group_id else "-", 5),
+]
+HEARTBEAT_COLUMNS = [
+    Column("Status", lambda h, now: fmt.status(h.status), 11),
+    Column("Name", lambda h, now: h.name, min_width=10),
+    Column("Last ping", lambda h, now: fmt.ago(h.last_ping_at, now), 9),
+    Column("Next", lambda h, now: fmt.until(h.next_expected, now), 10),
+    Column("Run", lambda h, now: fmt.span(h.last_duration) if h.last_duration is not None else "-", 7),
+]
+EVENT_COLUMNS = [
+    Column("Time", lambda e, now: e.at.strftime("%H:%M:%S"), 8),
+    Column("Event", lambda e, now: e.name, 22),
+    Column("Message", lambda e, now: e.message, min_width=10),
+]
+
+
+class DashboardScreen(Screen):
+    """The console's home: everything at a glance, driven by the keyboard."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (160, "-wide")]
+    BINDINGS = [
+        Binding("enter", "details", "Details"),
+        Binding("slash", "filter", "Filter"),
+        Binding("tab", "app.focus_next", "Next pane", show=False),
+        Binding("shift+tab", "app.focus_previous", "Previous pane", show=False),
+    ]
+
+    class Loaded(Message):
+        """A worker read the dashboard (or part of it: None fields were not read)."""
+
+        def __init__(self, monitors=None, heartbeats=None, incidents=None, events=None) -> None:
+            super().__init__()
+            self.monitors, self.heartbeats, self.incidents, self.events = monitors, heartbeats, incidents, events
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pending: set[str] = set()  # parts to reload once the current burst settles
+        self._reload_timer = None
+        self.loaded = False
+
+    def compose(self) -> ComposeResult:
+        clock = self.app.clock
+        yield StatusBar(id="status-bar")
+        with Container(id="panes"):
+            yield PaneTable("Monitors", MONITOR_COLUMNS, key=lambda m: m.id, clock=clock, id="monitors",
+                            search=lambda m: f"{m.status} {m.name} {m.type} {m.target} {m.group or ''}",
+                            empty="no monitors (add some to the config file)")
+            yield PaneTable("Incidents", INCIDENT_COLUMNS, key=lambda i: i.id, clock=clock, id="incidents",
+                            search=lambda i: f"#{i.id} {i.severity} {i.state(clock())} {i.acknowledged_by or ''} "
+                                             f"{i.resource_name} {i.cause or ''} {i.type}",
+                            empty="no incidents: all quiet")
+            yield PaneTable("Heartbeats", HEARTBEAT_COLUMNS, key=lambda h: h.id, clock=clock, id="heartbeats",
+                            search=lambda h: f"{h.status} {h.name}", empty="no heartbeats")
+            yield PaneTable("Events", EVENT_COLUMNS, key=lambda e: e.key, clock=clock, id="events",
+                            search=lambda e: f"{e.name} {e.message}", empty="no events yet")
+        yield Input(placeholder="filter the focused pane (esc clears)", id="filter")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#monitors", PaneTable).focus()
+        self.reload()
+        self.set_interval(1.0, self.tick)
+        self.set_interval(15.0, lambda: self.schedule_reload("heartbeats", "incidents"))
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def reload(self, *parts: str) -> None:
+        """Read the given parts (all when none) in a thread worker."""
+        self._load(frozenset(parts or ("monitors", "heartbeats", "incidents", "events")))
+
+    def schedule_reload(self, *parts: str, delay: float = 0.3) -> None:
+        """Reload soon, once for a burst of events."""
+        self._pending.update(parts)
+        if self._reload_timer is None:
+            self._reload_timer = self.set_timer(delay, self._reload_pending)
+
+    def _reload_pending(self) -> None:
+        self._reload_timer = None
+        parts, self._pending = self._pending, set()
+        if parts:
+            self.reload(*parts)
+
+    @work(thread=True, group="dashboard-load")
+    def _load(self, parts: frozenset) -> None:
+        app = self.app
+        now = app.clock()
+        loaded = self.Loaded(
+            monitors=data.load_monitors(app.config, now) if "monitors" in parts else None,
+            heartbeats=data.load_heartbeats(app.config, now) if "heartbeats" in parts else None,
+            incidents=data.load_incidents(now) if "incidents" in parts else None,
+            events=data.load_events() if "events" in parts else None)
+        self.post_message(loaded)
+
+    def on_dashboard_screen_loaded(self, message: Loaded) -> None:
+        for name in ("monitors", "heartbeats", "incidents", "events"):
+            rows = getattr(message, name)
+            if rows is not None:
+                self.table(name).set_rows(rows)
+        if message.incidents is not None:
+            self._derive_degraded()
+        if message.monitors is not None:
+            self.loaded = True
+        self.tick()
+
+    def table(self, name: str) -> PaneTable:
+        """One of the panes: monitors, incidents, heartbeats, events."""
+        return self.query_one(f"#{name}", PaneTable)
+
+    # --- live updates -------------------------------------------------------------------------
+
+    def apply_event(self, payload: dict) -> None:
+        """Fold an engine event into the panes."""
+        name = payload["event"]
+        if name == "monitor.checked":
+            self._monitor_checked(payload)
+            return
+        if name.endswith((".created", ".destroyed")) and not name.startswith("incident."):
+            self.schedule_reload("monitors", "heartbeats", delay=0.5)
+        elif name.startswith("monitor."):
+            self._set_monitor_status(payload["monitor_id"], MONITOR_STATUS_BY_EVENT.get(name))
+        elif name.startswith("heartbeat."):
+            self._heartbeat_event(name, payload)
+        elif name.startswith("incident."):
+            if name == "incident.resolved" and payload.get("resource_type") == "monitor" \
+                    and not (payload.get("user_name") or payload.get("integration_name")):
+                self._set_monitor_status(payload["resource_id"], "up")
+            self.schedule_reload("incidents", "events")
+        self.table("events").prepend(data.event_row(payload))
+
+    def _monitor_checked(self, payload: dict) -> None:
+        table = self.table("monitors")
+        row = table.get(payload["monitor_id"])
+        if row is None:
+            return
+        row.record_check(data.parse_dt(payload["dt"]), payload["response_time"], payload["success"])
+        if payload["success"] and row.status == "new":
+            row.status = "up"
+        table.row_changed(row.id)
+
+    def _set_monitor_status(self, monitor_id: int, status: str | None) -> None:
+        if status is None:
+            return
+        table = self.table("monitors")
+        row = table.get(monitor_id)
+        if row is not None and (row.status != "paused" or status == "new"):
+            row.status = status
+            table.row_changed(row.id)
+
+    def _heartbeat_event(self, name: str, payload: dict) -> None:
+        table = self.table("heartbeats")
+        row = table.get(payload["heartbeat_id"])
+        if row is None:
+            return
+        if name == "heartbeat.checked":
+            row.last_ping_at = data.parse_dt(payload["dt"])
+            if payload["success"] and row.status in ("new", "started", "up"):
+                row.status = "up"
+        status = HEARTBEAT_STATUS_BY_EVENT.get(name)
+        if status:
+            row.status = status
+        row.next_expected = data.next_expected(self.app.config, row, self.app.clock())
+        table.row_changed(row.id)
+
+    def _derive_degraded(self) -> None:
+        """A monitor with an open degraded incident shows degraded (and up again when it closes)."""
+        degraded = {i.resource_id for i in self.table("incidents").rows
+                    if i.active and i.resource_type == "monitor" and i.type == "degraded"}
+        monitors = self.table("monitors")
+        for row in monitors.rows:
+            if row.status == "up" and row.id in degraded:
+                row.status = "degraded"
+            elif row.status == "degraded" and row.id not in degraded:
+                row.status = "up"
+            else:
+                continue
+            monitors.row_changed(row.id)
+
+    def tick(self) -> None:
+        """Every second: the header and the ages ('5s ago') on screen."""
+        app = self.app
+        now = app.clock()
+        incidents = [i for i in self.table("incidents").rows if i.active]
+        summary = Summary(Counter(m.status for m in self.table("monitors").rows),
+                          Counter(h.status for h in self.table("heartbeats").rows),
+                          len(incidents), sum(1 for i in incidents if i.state(now) == "new"),
+                          app.config.settings.region if app.config else "-",
+                          now.strftime("%H:%M:%SZ"))
+        self.query_one(StatusBar).show(summary)
+        if app.screen is self:
+            for table in self.query(PaneTable):
+                table.redraw()
+
+    def on_screen_resume(self) -> None:
+        for table in self.query(PaneTable):
+            if table.stale:
+                table.redraw()
+
+    # --- selection ----------------------------------------------------------------------------
+
+    def focused_table(self) -> PaneTable | None:
+        """The pane with the focus (or the one the filter bar works on)."""
+        focused = self.focused
+        if isinstance(focused, PaneTable):
+            return focused
+        return getattr(self, "_filter_target", None)
+
+    def selected_incident(self) -> data.IncidentRow | None:
+        """The incident under the cursor, or the open incident of the selected monitor/heartbeat."""
+        table = self.focused_table()
+        if table is None:
+            return None
+        row = table.selected
+        if table.id == "incidents":
+            return row
+        if table.id in ("monitors", "heartbeats") and row is not None:
+            kind = table.id[:-1]
+            return next((i for i in self.table("incidents").rows
+                         if i.active and i.resource_type == kind and i.resource_id == row.id), None)
+        return None
+
+    def selected_resource(self) -> tuple[str, int, str, bool] | None:
+        """(kind, row id, name, paused) of the selected monitor or heartbeat (or incident's resource)."""
+        table = self.focused_table()
+        row = table.selected if table else None
+        if row is None or table.id == "events":
+            return None
+        if table.id == "incidents":
+            kind, resource_id = row.resource_type, row.resource_id
+            resource = self.table(f"{kind}s").get(resource_id)
+            return (kind, resource_id, row.resource_name, resource is not None and resource.status == "paused")
+        return (table.id[:-1], row.id, row.name, row.status == "paused")
+
+    # --- keys ---------------------------------------------------------------------------------
+
+    def action_details(self) -> None:
+        """Open the selected incident or monitor."""
+        table = self.focused_table()
+        row = table.selected if table else None
+        if row is None:
+            return
+        if table.id == "incidents":
+            self.app.open_incident(row.id)
+        elif table.id == "monitors":
+            self.app.open_monitor(row.id)
+        elif table.id == "heartbeats":
+            incident = self.selected_incident()
+            if incident is not None:
+                self.app.open_incident(incident.id)
+            else:
+                self.app.notify(f"{row.name}: {row.status}, no open incident")
+        elif table.id == "events" and row.source == "audit":
+            self.app.action_audit_log()
+
+    def action_filter(self) -> None:
+        """Filter the focused pane as you type."""
+        table = self.focused_table() or self.table("monitors")
+        self._filter_target = table
+        bar = self.query_one("#filter", Input)
+        bar.placeholder = f"filter {table.title.lower()} (enter keeps, esc clears)"
+        bar.value = table.filter_text
+        bar.display = True
+        bar.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter" and getattr(self, "_filter_target", None) is not None:
+            self._filter_target.set_filter(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            self._close_filter()
+
+    def on_key(self, event) -> None:
+        if event.key == "escape" and isinstance(self.focused, Input) and self.focused.id == "filter":
+            event.stop()
+            self._filter_target.set_filter("")
+            self._close_filter()
+
+    def _close_filter(self) -> None:
+        bar = self.query_one("#filter", Input)
+        bar.display = False
+        target, self._filter_target = self._filter_target, None
+        if target is not None:
+            target.focus()
