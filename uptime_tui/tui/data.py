@@ -158,11 +158,13 @@ def load_monitors(config, now: datetime) -> list[MonitorRow]:
         rows[m.id] = MonitorRow(m.id, m.key, m.name, m.type, m.target,
                                 _monitor_status(m, items, windows, now),
                                 group=(m.definition or {}).get("group"))
-    for monitor_id, at, seconds, _ok in _recent_results(now):
+    for monitor_id, at, seconds, ok in _recent_results(now):
         row = rows.get(monitor_id)
         if row is not None:
             row.recent.append(seconds * 1000)
             row.response_ms, row.checked_at = seconds * 1000, at
+            if row.status == "new" and ok:  # checked, its calm state not flushed yet
+                row.status = "up"
     for monitor_id, (checks, failures) in _counts_24h(now).items():
         row = rows.get(monitor_id)
         if row is not None:

@@ -34,7 +34,7 @@ def _incident_state(i: data.IncidentRow, now: datetime):
     if state == "acknowledged":
         text.append(f" {i.acknowledged_by}")
     elif state == "snoozed":
-        text.append(f" {fmt.until(i.snoozed_until, now)}")
+        text.append(f" {fmt.span((i.snoozed_until - now).total_seconds())}")
     return text
 
 
@@ -151,6 +151,8 @@ class DashboardScreen(Screen):
         self.post_message(loaded)
 
     def on_dashboard_screen_loaded(self, message: Loaded) -> None:
+        if message.monitors is not None:
+            self._keep_live_status(message.monitors)
         for name in ("monitors", "heartbeats", "incidents", "events"):
             rows = getattr(message, name)
             if rows is not None:
@@ -160,6 +162,15 @@ class DashboardScreen(Screen):
         if message.monitors is not None:
             self.loaded = True
         self.tick()
+
+    def _keep_live_status(self, rows: list[data.MonitorRow]) -> None:
+        """The engine flushes calm states every few seconds: a status learnt from its events
+        is newer than a stored 'new'."""
+        current = self.table("monitors")
+        for row in rows:
+            old = current.get(row.id)
+            if row.status == "new" and old is not None and old.status not in ("new", "paused"):
+                row.status = old.status
 
     def table(self, name: str) -> PaneTable:
         """One of the panes: monitors, incidents, heartbeats, events."""
