@@ -173,7 +173,7 @@ async def test_s_snoozes_for_a_chosen_or_typed_duration(tmp_path):
         assert audit_by("incident.snoozed") == [("user", "alice")]
         await until(pilot, lambda: any("z snoozed 8h00m" in line for line in lines(app.dashboard.table("incidents"))))
 
-        await pilot.press("s", "6", *"1h30m", "enter")  # custom
+        await pilot.press("s", "6", *"90m", "enter")  # custom
         await until(pilot, lambda: Incident.get_by_id(incident.id).snoozed_until == clock.now + timedelta(minutes=90))
         await pilot.press("s", "escape")  # cancelled: nothing changes
         await pilot.pause(0.1)
@@ -191,10 +191,10 @@ async def test_r_needs_a_reason_then_resolves_and_o_reopens(tmp_path):
         await pilot.pause()
         assert isinstance(app.screen, ResolveDialog)
         assert "a reason is required" in str(app.screen.query_one("#resolve-error").render())
-        await pilot.press(*"restarted the pool", "enter")
+        await pilot.press(*"fixed", "enter")
         await until(pilot, lambda: not Incident.get_by_id(incident.id).active, "the resolution")
         row = Incident.get_by_id(incident.id)
-        assert (row.resolved_by, row.resolution_reason) == ("alice", "restarted the pool")
+        assert (row.resolved_by, row.resolution_reason) == ("alice", "fixed")
         assert audit_by("incident.resolved") == [("user", "alice")]
         await until(pilot, lambda: any("✔ resolved" in line for line in lines(app.dashboard.table("incidents"))))
 
@@ -321,7 +321,7 @@ async def test_help_lists_every_key_and_the_palette_runs_actions(tmp_path):
         await focus_incident(app, pilot, incident.id)
         await pilot.press("ctrl+p")
         await pilot.pause(0.2)
-        await pilot.press(*"Acknowledge")
+        await pilot.press(*"ackn")
         await pilot.pause(0.5)
         await pilot.press("enter")
         await until(pilot, lambda: Incident.get_by_id(incident.id).acknowledged_by == "alice", "the palette action")
