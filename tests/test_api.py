@@ -1,5 +1,6 @@
 """The HTTP API over real HTTP on 127.0.0.1: incidents (reference/004), keys, errors, the listener."""
 
+import asyncio
 import json
 import logging
 from datetime import timedelta
@@ -166,7 +167,15 @@ async def test_keys_read_and_write(sqlite, caplog):
         # Pings need no key: the token in the path is the secret.
         assert (await client.post("/ping/backup-token-12345")).status_code == 200
         assert (await client.get("/api/openapi.json")).status_code == 200
+        # A request HTTP cannot parse is refused before any handler; its log line quotes no header.
+        reader, writer = await asyncio.open_connection("127.0.0.1", engine.listener.port)
+        writer.write(f"GET /api/v1/incidents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {READ_TOKEN}\x00\r\n\r\n".encode())
+        await writer.drain()
+        async with asyncio.timeout(10):
+            assert b" 400 " in await reader.readline()
+        writer.close()
     assert READ_TOKEN not in caplog.text and WRITE_TOKEN not in caplog.text
+    assert "Error handling request from 127.0.0.1 (BadHttpMessage)" in caplog.text
 
 
 @pytest.mark.anyio

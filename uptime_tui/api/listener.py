@@ -7,12 +7,30 @@ URLs carry heartbeat tokens.
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
 
 from uptime_tui.api import pings
 from uptime_tui.api.errors import json_errors
 
 MAX_REQUEST_BYTES = 1024 * 1024
+
+
+class _NoDetails(logging.Filter):
+    """aiohttp logs a request it cannot parse with the parser's message, which quotes the bad
+    header line (an Authorization header, say): keep the event, drop the quote and traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            record.msg = f"{record.msg} ({type(record.exc_info[1]).__name__})"
+        record.exc_info = record.exc_text = None
+        return True
+
+
+# The server's own log (malformed requests, broken connections): never a header's content.
+server_log = logging.getLogger("uptime_tui.api.server")
+server_log.addFilter(_NoDetails())
 
 
 class Listener:
@@ -31,7 +49,7 @@ class Listener:
 
     async def start(self) -> None:
         """Bind and serve; with port 0 an ephemeral port is chosen and stored in `port`."""
-        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False, logger=server_log)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()

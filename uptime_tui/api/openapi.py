@@ -50,6 +50,7 @@ def _body(properties: dict, required: list[str] | None = None, *, optional: bool
 
 ID_PATH = _path("id", {"type": "integer", "minimum": 0}, "The incident id (digits)")
 LIMIT = _query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}, "Page size")
+EXIT_OR_ACTION = "^(start|fail|0*([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5]))$"
 OPERATION_ERRORS = ("400", "401", "403", "404", "409", "413")
 
 
@@ -174,7 +175,7 @@ def _ping_paths() -> dict:
                 "content": {"text/plain": {"schema": {"type": "string"}}}}
         return {"get": op, "head": op, "post": {**op, "requestBody": body}}
 
-    action = _path("action", {"type": "string", "minLength": 1}, "start, fail, or an exit status 0-255")
+    action = _path("action", {"type": "string", "pattern": EXIT_OR_ACTION}, "start, fail, or an exit status 0-255")
     kuma = {"type": "object", "properties": {"ok": {"type": "boolean"}, "msg": {"type": "string"}}, "required": ["ok"]}
     push_params = [token, _query("status", {"type": "string", "enum": ["up", "down"], "default": "up"}, "up or down"),
                    _query("msg", {"type": "string"}, "A message kept with the ping"),

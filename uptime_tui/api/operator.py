@@ -12,22 +12,21 @@ from aiohttp import web
 from uptime_tui.api.auth import KEY
 from uptime_tui.api.errors import ApiError
 from uptime_tui.api.state import ENGINE
+from uptime_tui.engine.operations import OperationRefused, Operator
 
 STATUS_OF_REFUSAL = {"not_found": 404, "conflict": 409, "invalid": 400}
 
 
-def operator_of(request: web.Request):
+def operator_of(request: web.Request) -> Operator:
     """The engine's Operator for the key that authenticated this request."""
-    from uptime_tui.engine.operations import Operator
-
-    return Operator.api_key(request[KEY].name, user_agent=request.headers.get("User-Agent"),
-                            remote_addr=request.remote)
+    agent = request.headers.get("User-Agent")
+    if agent is not None:  # headers arrive with undecodable bytes as surrogates; keep it short
+        agent = agent.encode("utf-8", "replace").decode("utf-8")[:256]
+    return Operator.api_key(request[KEY].name, user_agent=agent, remote_addr=request.remote)
 
 
 async def operate(request: web.Request, method: str, *args, not_found: ApiError | None = None, **kwargs):
     """`engine.<method>(*args, operator, **kwargs)`; OperationRefused becomes 404, 409 or 400."""
-    from uptime_tui.engine.operations import OperationRefused
-
     engine = request.app[ENGINE]
     try:
         return await getattr(engine, method)(*args, operator_of(request), **kwargs)

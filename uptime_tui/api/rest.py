@@ -5,12 +5,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from uptime_tui.api import alerts, audit, incidents, openapi, operations
-from uptime_tui.api.state import ENGINE
+from uptime_tui.api import state
 
 
 def add_routes(app: web.Application, engine) -> None:
     """Mount every API endpoint on `app`, serving `engine`."""
-    app[ENGINE] = engine
+    state.install(app, engine)
     document = openapi.document()
 
     async def openapi_json(request: web.Request) -> web.Response:
