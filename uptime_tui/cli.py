@@ -7,7 +7,7 @@ import getpass
 import os
 import sys
 
-from uptime_tui import __version__
+from uptime_tui import __version__, cli_audit
 from uptime_tui.config import Config, ConfigInvalid, find_config_path, load_config
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("path", nargs="?", metavar="PATH", help="the file to check (default: --config)")
     _common_options(check, top_level=False)
+    cli_audit.add_parser(commands, _common_options)
     return parser
 
 
@@ -77,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_console(args)
     if command == "serve":
         return run_serve(args)
+    if command == "audit":
+        return cli_audit.run(args, open_store)
     raise AssertionError(command)  # argparse rejects unknown commands before this
 
 

@@ -41,8 +41,8 @@ def _incident_state(i: data.IncidentRow, now: datetime):
 MONITOR_COLUMNS = [
     Column("Status", lambda m, now: fmt.status(m.status), 11),
     Column("Name", lambda m, now: m.name, min_width=10),
-    Column("Type", lambda m, now: m.type, 7),
-    Column("Target", lambda m, now: m.target, min_width=8),
+    Column("Type", lambda m, now: m.type, 7, hide_below=96),
+    Column("Target", lambda m, now: m.target, min_width=8, hide_below=90),
     Column("Last", lambda m, now: fmt.milliseconds(m.response_ms), 7),
     Column("Recent", lambda m, now: fmt.sparkline(m.recent, 10), 10),
     Column("24h", lambda m, now: fmt.percent(m.uptime_24h), 7),
@@ -51,10 +51,10 @@ MONITOR_COLUMNS = [
 INCIDENT_COLUMNS = [
     Column("#", lambda i, now: f"#{i.id}", 5),
     Column("Severity", lambda i, now: fmt.badge(fmt.SEVERITY, i.severity), 11),
-    Column("State", _incident_state, 15),
+    Column("State", _incident_state, 16),
     Column("Resource", lambda i, now: i.resource_name, min_width=8),
     Column("Cause", lambda i, now: i.cause or i.type, min_width=8),
-    Column("Started", lambda i, now: fmt.ago(i.started_at, now), 7),
+    Column("Started", lambda i, now: fmt.ago(i.started_at, now), 7, hide_below=96),
     Column("For", lambda i, now: fmt.span(((i.resolved_at or now) - i.started_at).total_seconds()), 6),
     Column("Esc", lambda i, now: str(i.escalation_level), 3),
     Column("Group", lambda i, now: f"#{i.group_id}" if i.group_id else "-", 5),

@@ -36,6 +36,7 @@ class Column:
     render: Callable[[Any, datetime], str | Text]
     width: int = 0  # 0: flexible
     min_width: int = 6
+    hide_below: int = 0  # left out when the pane is narrower than this (80-column terminals)
 
 
 class PaneTable(ScrollView, can_focus=True):
@@ -85,7 +86,7 @@ class PaneTable(ScrollView, can_focus=True):
         self._by_key: dict[Any, Any] = {}
         self.cursor = 0
         self.stale = False
-        self._widths: tuple[int, list[int]] = (-1, [])
+        self._widths: tuple[int, list[tuple[Column, int]]] = (-1, [])
 
     # --- data ---------------------------------------------------------------------------------
 
@@ -217,22 +218,22 @@ class PaneTable(ScrollView, can_focus=True):
 
     # --- drawing ------------------------------------------------------------------------------
 
-    def _column_widths(self, width: int) -> list[int]:
+    def _layout(self, width: int) -> list[tuple[Column, int]]:
+        """The columns shown at this width, with their widths."""
         if self._widths[0] == width:
             return self._widths[1]
-        gaps = len(self.columns) - 1
-        fixed = sum(c.width for c in self.columns if c.width)
-        flex = [c for c in self.columns if not c.width]
+        columns = [c for c in self.columns if width >= c.hide_below]
+        gaps = len(columns) - 1
+        fixed = sum(c.width for c in columns if c.width)
+        flex = [c for c in columns if not c.width]
         rest = max(0, width - fixed - gaps)
         share = rest // len(flex) if flex else 0
-        widths = []
-        for column in self.columns:
-            widths.append(column.width or max(column.min_width, share))
+        widths = [column.width or max(column.min_width, share) for column in columns]
         if flex and rest - share * len(flex) > 0:  # give the remainder to the first flexible column
-            first = next(i for i, c in enumerate(self.columns) if not c.width)
+            first = next(i for i, c in enumerate(columns) if not c.width)
             widths[first] += rest - share * len(flex)
-        self._widths = (width, widths)
-        return widths
+        self._widths = (width, list(zip(columns, widths)))
+        return self._widths[1]
 
     def title_text(self) -> str:
         """The title line: name, rows shown of all, the filter."""
@@ -247,7 +248,7 @@ class PaneTable(ScrollView, can_focus=True):
         if y == 0:
             return self._strip(Text(self.title_text()), width, self.get_component_rich_style("pane-table--title"))
         if y == 1:
-            header = self._cells([Text(c.label) for c in self.columns], width)
+            header = self._cells([Text(c.label) for c, _ in self._layout(width)], width)
             return self._strip(header, width, self.get_component_rich_style("pane-table--header"))
         position = self.scroll_offset.y + y - HEADER_LINES
         if position >= len(self._view):
@@ -256,13 +257,13 @@ class PaneTable(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         row = self._view[position]
         now = self._clock()
-        cells = self._cells([_as_text(c.render(row, now)) for c in self.columns], width)
+        cells = self._cells([_as_text(c.render(row, now)) for c, _ in self._layout(width)], width)
         style = self.get_component_rich_style("pane-table--cursor") if position == self.cursor else self.rich_style
         return self._strip(cells, width, style)
 
     def _cells(self, texts: list[Text], width: int) -> Text:
         line = Text()
-        for i, (text, cell_width) in enumerate(zip(texts, self._column_widths(width))):
+        for i, (text, (_column, cell_width)) in enumerate(zip(texts, self._layout(width))):
             if i:
                 line.append(" ")
             text.truncate(cell_width, overflow="ellipsis", pad=True)

@@ -38,7 +38,7 @@ class StatusBar(Static):
                               ("paused", "paused"), ("maintenance", "maint")):
             glyph, _word, style = fmt.STATUS[status]
             n = counts.get(status, 0)
-            text.append(f"{glyph} {n} {label}", style=style if n or status == "up" else "dim")
+            text.append(f"{glyph}{n} {label}", style=style if n or status == "up" else "dim")
             text.append(" ")
         text.append("│ ", style="dim")
         style = "bold red" if summary.unacknowledged else ("yellow" if summary.open_incidents else "green")
