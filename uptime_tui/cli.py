@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("path", nargs="?", metavar="PATH", help="the file to check (default: --config)")
     _common_options(check, top_level=False)
+    from uptime_tui import cli_notify
+
+    cli_notify.add_parser(commands, _common_options)
     cli_audit.add_parser(commands, _common_options)
     return parser
 
@@ -80,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_serve(args)
     if command == "audit":
         return cli_audit.run(args, open_store)
+    if command == "notify":
+        from uptime_tui import cli_notify
+
+        return cli_notify.run(args, open_store)
     raise AssertionError(command)  # argparse rejects unknown commands before this
 
 

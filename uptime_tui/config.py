@@ -127,21 +127,32 @@ class Heartbeat:
 
 @dataclass(frozen=True)
 class Webhook:
-    """A raw JSON webhook receiver."""
+    """A raw JSON webhook receiver (its URL may carry a token too, so nothing here is in repr)."""
 
-    url: str
+    url: str = field(repr=False)
     secret: str | None = field(default=None, repr=False)
     headers: dict = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
 class Channel:
-    """Where notifications go: Apprise URLs or a webhook, filtered by event name."""
+    """Where notifications go: Apprise URLs or a webhook, filtered by event name.
+
+    `events` are globs over event names (`incident.*`, `monitor.down`); patterns starting with
+    `audit.` subscribe to the audit log stream (`audit.*`, `audit.incident.*`). A channel hears the
+    events of the monitors and heartbeats that list it (or of all of them with `all_resources`),
+    and the escalations of policies that name it. During a storm it gets at most `burst` messages
+    at once, then one per `min_interval` (0: no limit); the rest are folded into a digest.
+    """
 
     id: str
     apprise: tuple = field(default=(), repr=False)  # Apprise URLs carry tokens
     webhook: Webhook | None = None
     events: tuple = ("incident.*",)
+    all_resources: bool = False
+    min_interval: float = 60.0
+    burst: int = 3
+    timeout: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -154,12 +165,14 @@ class EscalationStep:
 
 @dataclass(frozen=True)
 class Policy:
-    """Escalation steps, walked in order, repeated `repeat` times `repeat_delay` apart."""
+    """Escalation steps, walked in order, repeated `repeat` times `repeat_delay` apart; a
+    `reminder` every so often while the incident is down and unacknowledged."""
 
     id: str
     steps: tuple
     repeat: int = 0
     repeat_delay: float = 0.0
+    reminder: float | None = None  # re-notify this often while down and unacknowledged
 
 
 @dataclass(frozen=True)

@@ -218,8 +218,11 @@ def _heartbeat(r: Reader, value: Any, path: tuple) -> c.Heartbeat | None:
     )
 
 
+CHANNEL_KEYS = ("id", "apprise", "webhook", "events", "all_resources", "min_interval", "burst", "timeout")
+
+
 def _channel(r: Reader, value: Any, path: tuple) -> c.Channel | None:
-    m = r.mapping(value, path, ("id", "apprise", "webhook", "events"), required=("id",))
+    m = r.mapping(value, path, CHANNEL_KEYS, required=("id",))
     if m is None:
         return None
     if ("apprise" in m) == ("webhook" in m):
@@ -234,21 +237,44 @@ def _channel(r: Reader, value: Any, path: tuple) -> c.Channel | None:
         w = r.mapping(m["webhook"], wpath, ("url", "secret", "headers"), required=("url",))
         if w is not None:
             webhook = c.Webhook(
-                url=r.get(w, wpath, "url", _url, ""),
+                url=r.get(w, wpath, "url", _webhook_url, ""),
                 secret=r.get(w, wpath, "secret", text),
                 headers=r.get(w, wpath, "headers", text_mapping, {}),
             )
     patterns = r.get(m, path, "events", text_list, ("incident.*",))
     for i, pattern in enumerate(patterns):
-        if not events.known_pattern(pattern):
-            close = difflib.get_close_matches(pattern, events.EVENT_NAMES, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else " (for example incident.* or monitor.down)"
+        if not known_channel_pattern(pattern):
+            close = difflib.get_close_matches(pattern, events.EVENT_NAMES + ("audit.*",), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else " (for example incident.*, monitor.down or audit.*)"
             r.problem(path + ("events", i), f"'{pattern}' matches no event{hint}")
-    return c.Channel(id=r.get(m, path, "id", identifier, ""), apprise=apprise_urls, webhook=webhook, events=patterns)
+    return c.Channel(
+        id=r.get(m, path, "id", identifier, ""), apprise=apprise_urls, webhook=webhook, events=patterns,
+        all_resources=r.get(m, path, "all_resources", boolean, False),
+        min_interval=r.get(m, path, "min_interval", duration, 60.0),
+        burst=r.get(m, path, "burst", integer(1, 100), 3),
+        timeout=r.get(m, path, "timeout", positive_duration(0.1), 10.0),
+    )
+
+
+def known_channel_pattern(pattern: str) -> bool:
+    """An event filter that matches something: an event we emit, or audit entries (`audit.*`,
+    `audit.incident.*`: audit actions are open-ended, so any pattern under `audit.` is taken)."""
+    if pattern.startswith("audit."):
+        return len(pattern) > len("audit.")
+    return events.known_pattern(pattern)
+
+
+def _webhook_url(value: Any) -> str:
+    """An http(s) URL; a refused one is never echoed (webhook URLs often carry a token)."""
+    try:
+        return _url(value)
+    except ValueError as exc:
+        reason = "the port is not between 1 and 65535" if "port" in str(exc) else "expected an http:// or https:// URL with a host"
+        raise ValueError(f"{reason} (the URL is not shown: it may carry a token)") from None
 
 
 def _policy(r: Reader, value: Any, path: tuple) -> c.Policy | None:
-    m = r.mapping(value, path, ("id", "steps", "repeat", "repeat_delay"), required=("id", "steps"))
+    m = r.mapping(value, path, ("id", "steps", "repeat", "repeat_delay", "reminder"), required=("id", "steps"))
     if m is None:
         return None
     steps = []
@@ -265,6 +291,7 @@ def _policy(r: Reader, value: Any, path: tuple) -> c.Policy | None:
         steps=tuple(steps),
         repeat=r.get(m, path, "repeat", integer(0, 1000), 0),
         repeat_delay=r.get(m, path, "repeat_delay", duration, 0.0),
+        reminder=r.get(m, path, "reminder", positive_duration(1)),
     )
 
 
