@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from test_api_support import READ, READ_TOKEN, T0, WRITE, WRITE_TOKEN, Clock, add_incident, feed, open_incident, serving
+from test_api_support import (CONFIG, READ, READ_TOKEN, T0, WRITE, WRITE_TOKEN, Clock, add_incident, config, feed,
+                              open_incident, serving)
 from uptime_tui.config import parse_config
 from uptime_tui.store import open_database
 from uptime_tui.store.models import Incident
@@ -174,6 +175,11 @@ async def test_keys_read_and_write(sqlite, caplog):
         async with asyncio.timeout(10):
             assert b" 400 " in await reader.readline()
         writer.close()
+        # Keys follow a config reload: the read key removed, it is refused at once.
+        text = CONFIG.replace(f"  - {{name: status-page, token: {READ_TOKEN}, permissions: [read]}}\n", "")
+        await engine.reload(config(text))
+        assert (await client.get("/api/v1/incidents", headers=READ)).status_code == 401
+        assert (await client.get("/api/v1/incidents", headers=WRITE)).status_code == 200
     assert READ_TOKEN not in caplog.text and WRITE_TOKEN not in caplog.text
     assert "Error handling request from 127.0.0.1 (BadHttpMessage)" in caplog.text
 

@@ -186,3 +186,13 @@ async def test_alerts_as_reference_003_describes(database):
         no_reason = await client.post(f"/api/v0/alerts/{cdn.id}/close", headers=WRITE, json={})
         assert (no_reason.status_code, no_reason.json()) == (400, {"error": "reason is required"})
         assert Incident.get_by_id(cdn.id).active
+
+        # A heartbeat's incident: a check in Mackerel's words, no monitor_id in reference/004's.
+        assert (await client.post("/ping/backup-token-12345/fail")).status_code == 200
+        backup = Incident.get(Incident.resource_key == "backup")
+        [alert] = [a for a in (await client.get("/api/v0/alerts", headers=READ)).json()["alerts"] if a["id"] == str(backup.id)]
+        assert (alert["type"], alert["monitorId"], alert["status"]) == ("check", "backup", "CRITICAL")
+        heartbeat_id = engine.heartbeats["backup"].resource.row_id
+        listed = (await client.get("/api/v1/incidents", params={"heartbeat_id": heartbeat_id}, headers=READ)).json()
+        [item] = listed["incidents"]
+        assert (item["id"], item["monitor_id"], item["heartbeat_id"], item["type"]) == (backup.id, None, heartbeat_id, "down")

@@ -1,1 +1,1 @@
-"""The HTTP listener: heartbeat pings now, the REST API beside them later."""
+"""The HTTP listener: heartbeat pings and the REST API (incidents, alerts, operations, audit)."""
