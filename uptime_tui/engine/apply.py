@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from uptime_tui import audit, events
+from uptime_tui import audit, events, notify
 from uptime_tui.engine import actions as a
 from uptime_tui.store import auditlog
 from uptime_tui.store.models import Event, Heartbeat, Incident, IncidentEvidence, Monitor
@@ -49,6 +49,7 @@ class Scope:
     now: datetime
     audit_context: dict = field(default_factory=dict)
     group_window: float = 120.0
+    config: object = None  # the Config whose channels hear the events; None: nobody is notified
 
 
 def incident_ref(row: Incident) -> events.IncidentRef:
@@ -106,7 +107,7 @@ def apply_step(step: a.Step, resource: Resource, scope: Scope):
     payloads = a.payloads(actions, source) + extra
     for incident_id, reason in snooze_news.items():
         payloads += cancel_snooze(incident_id, reason, scope)
-    store_events(payloads, resource, now)
+    store_events(payloads, resource, scope)
     audit_automatic(payloads, resource, scope)
     resource.model.update(state=state.to_dict()).where(resource.model.id == resource.row_id).execute()
     return state, payloads
@@ -180,15 +181,19 @@ def audit_automatic(payloads: list[dict], resource: Resource | None, scope: Scop
         auditlog.append(by, name, targets, payload["message"], scope.audit_context, scope.now)
 
 
-def store_events(payloads: list[dict], resource: Resource | None, now: datetime) -> list[Event]:
-    """Insert event rows, tied to their incident where they have one (never a destroyed one)."""
-    return [Event.create(
-        name=payload["event"], dt=now,
+def store_events(payloads: list[dict], resource: Resource | None, scope: Scope) -> list[Event]:
+    """Insert event rows, tied to their incident where they have one (never a destroyed one),
+    and their notifications into the outbox: the same transaction, before any network call."""
+    rows = [Event.create(
+        name=payload["event"], dt=scope.now,
         incident=None if payload["event"] == "incident.destroyed" else payload.get("incident_id"),
         resource_type=payload.get("resource_type") or (resource.kind if resource else None),
         resource_id=payload.get("resource_id") or (resource.row_id if resource else None),
         payload=payload,
     ) for payload in payloads]
+    if rows and scope.config is not None:
+        notify.enqueue(scope.config, list(zip(rows, payloads)), scope.now)
+    return rows
 
 
 def _update(incident_id: int | None, now: datetime, **fields) -> None:

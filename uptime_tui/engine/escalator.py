@@ -39,7 +39,7 @@ def _end_snoozes(rows: list[Incident], scope: Scope) -> list[dict]:
         if ended:
             payloads.append(events.incident_unsnoozed(scope.ctx, scope.now, incident_ref(row), None,
                                                       "the snooze ended"))
-    store_events(payloads, None, scope.now)
+    store_events(payloads, None, scope)
     audit_automatic(payloads, None, scope)
     return payloads
 
@@ -60,7 +60,7 @@ def _escalate(members: list[Incident], policies: dict, scope: Scope) -> list[dic
         reason += f" (group #{first.group_id}: {len(members)} open incident{'s' if len(members) > 1 else ''})"
     targets = [{"type": "channel", "id": c, "name": c} for c in due.channels]
     payload = events.incident_escalated(scope.ctx, scope.now, incident_ref(first), targets, reason)
-    store_events([payload], None, scope.now)
+    store_events([payload], None, scope)
     actor = (audit.Actor("workflow", policy.id, f"escalation policy {policy.id}") if policy
              else audit.SYSTEM)
     audit_automatic([payload], None, scope, actor)

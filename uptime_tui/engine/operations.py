@@ -191,7 +191,7 @@ def set_paused(scope: Scope, resource: Resource, operator: Operator, paused: boo
                                            f"{'paused' if paused else 'running'}")
     builder = getattr(events, f"{resource.kind}_{verb}")
     payload = builder(scope.ctx, scope.now, resource.ref)
-    store_events([payload], resource, scope.now)
+    store_events([payload], resource, scope)
     message = f"{resource.kind.capitalize()} {resource.ref.name} {verb} by {operator.name}"
     auditlog.append(operator.audit_actor, f"{resource.kind}.{verb}", [resource.target], message,
                     operator.context, scope.now)
@@ -243,7 +243,7 @@ def _record(scope: Scope, operator: Operator, action: str, rows: list[Incident],
     if not rows:  # every member changed meanwhile, e.g. resolved from another console
         raise OperationRefused("conflict", "the incident changed meanwhile; nothing was done")
     payloads = [build(m) for m in rows]
-    store_events(payloads, None, scope.now)
+    store_events(payloads, None, scope)
     for m, payload in zip(rows, payloads):
         auditlog.append(operator.audit_actor, action, incident_targets(m), payload["message"],
                         operator.context, scope.now)

@@ -29,6 +29,7 @@ from uptime_tui.engine.commands import Commands
 from uptime_tui.engine.apply import Resource, Scope, apply_step, store_events
 from uptime_tui.engine.maintenance import in_maintenance
 from uptime_tui.engine.scheduler import Scheduler
+from uptime_tui.notify import Notifier
 from uptime_tui.store import auditlog
 from uptime_tui.store.models import Heartbeat, HeartbeatPing, Monitor
 from uptime_tui.store.sync import DefinitionChange, sync_definitions
@@ -66,6 +67,7 @@ class EngineOptions:
     rules: monitor_machine.Rules = field(default_factory=monitor_machine.Rules)
     escalation_tick: float = 5.0  # how often due escalations and snooze ends are looked for
     probes: bool = True  # False: no checks run on their own (tests feed record_result)
+    notify: bool = True  # deliver the outbox from this process
 
 
 class Engine(Commands):
@@ -91,12 +93,16 @@ class Engine(Commands):
         self.scheduler = Scheduler(self._check, self.options.max_concurrent)
         self.client: ProbeClient | None = None
         self.listener: Listener | None = None
+        self.notifier: Notifier | None = None
 
     # --- lifecycle ------------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Sync the config into the database, load state, start checks, heartbeats and listener."""
         self.writer.start()
+        if self.options.notify:  # first, so the sync's audit entries reach audit streams
+            self.notifier = Notifier(self.config, self.database, self.writer, self.clock)
+            await self.notifier.start()
         await self._apply_config(self.config)
         self.client = await ProbeClient(cafile=self.options.cafile,
                                         max_connections=self.options.max_concurrent).__aenter__()
@@ -121,12 +127,16 @@ class Engine(Commands):
         if self.client is not None:
             await self.client.__aexit__(None, None, None)
         await self._flush_states()
+        if self.notifier is not None:
+            await self.notifier.stop()
         await asyncio.get_running_loop().run_in_executor(None, self.writer.stop)
 
     async def reload(self, config: cfg.Config) -> list[DefinitionChange]:
         """Apply a new, valid config without a restart; return what changed."""
         changes = await self._apply_config(config)
         self.config = config
+        if self.notifier is not None:
+            self.notifier.reload(config)
         if self.options.probes:
             self._schedule()
         return changes
@@ -221,7 +231,8 @@ class Engine(Commands):
         for payload in payloads:
             log.info("%s: %s", payload["event"], payload["message"])
         self._publish(payloads)
-
+        if payloads and self.notifier is not None:
+            self.notifier.wake()  # their outbox rows are committed: deliver now, not within a second
 
     def _tracked(self, kind: str, key: str) -> Tracked | None:
         return (self.monitors if kind == "monitor" else self.heartbeats).get(key)
@@ -230,7 +241,7 @@ class Engine(Commands):
     # --- persistence ----------------------------------------------------------------------------
 
     def _scope(self, now: datetime) -> Scope:
-        return Scope(self.ctx, now, self.audit_context, self.config.settings.group_window)
+        return Scope(self.ctx, now, self.audit_context, self.config.settings.group_window, self.config)
 
     async def _store_state(self, tracked: Tracked) -> None:
         model, row_id, state = tracked.resource.model, tracked.resource.row_id, tracked.state.to_dict()
@@ -276,7 +287,7 @@ class Engine(Commands):
                 ref = events.HeartbeatRef(change.id, change.name)
                 builder = events.heartbeat_created if change.action == "created" else events.heartbeat_destroyed
             payload = builder(ctx, now, ref)
-            store_events([payload], None, now)
+            store_events([payload], None, Scope(ctx, now, config=config))
             published.append(payload)
 
         def sync():
