@@ -70,7 +70,7 @@ def due(policy, progress: Progress, now: datetime) -> Due | None:
 
 
 def _reminder(policy, progress: Progress, now: datetime) -> Due | None:
-    every = getattr(policy, "reminder", None)
+    every = policy.reminder
     if not every or progress.escalated_at is None or now < progress.escalated_at + timedelta(seconds=every):
         return None
     last = len(policy.steps) - 1
