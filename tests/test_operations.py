@@ -372,3 +372,16 @@ async def test_a_mass_outage_of_one_group_escalates_once_per_step(tmp_path):
         assert len(outcome.incident_ids) == size
         clock.advance(hours=2)
         assert await engine.escalate() == []
+
+
+def test_a_policy_with_a_reminder_repeats_its_last_step_until_acknowledged():
+    from uptime_tui.config import EscalationStep, Policy
+    from uptime_tui.engine.escalation import Progress, due
+
+    policy = Policy("p", (EscalationStep(0, ("chat",)), EscalationStep(600, ("pager",))), reminder=1800)
+    spent = Progress(T0, level=2, escalated_at=T0 + timedelta(minutes=10))
+    assert due(policy, spent, T0 + timedelta(minutes=39)) is None
+    reminder = due(policy, spent, T0 + timedelta(minutes=40))
+    assert (reminder.level, reminder.channels) == (2, ("pager",)) and "reminder" in reminder.reason
+    assert due(policy, Progress(T0, 2, T0, acknowledged=True), T0 + timedelta(hours=5)) is None
+    assert due(Policy("q", policy.steps), spent, T0 + timedelta(hours=5)) is None  # no reminder set
