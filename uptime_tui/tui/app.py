@@ -126,6 +126,8 @@ class UptimeApp(App):
 
     def on_uptime_app_engine_event(self, message: EngineEvent) -> None:
         payload = message.payload
+        if not self.dashboard.is_mounted or not self.dashboard.children:
+            return  # starting up or shutting down: the panes are not there
         self.dashboard.apply_event(payload)
         if self.screen is not self.dashboard and hasattr(self.screen, "apply_event"):
             self.screen.apply_event(payload)

@@ -194,8 +194,30 @@ class DashboardScreen(Screen):
             if name == "incident.resolved" and payload.get("resource_type") == "monitor" \
                     and not (payload.get("user_name") or payload.get("integration_name")):
                 self._set_monitor_status(payload["resource_id"], "up")
+            self._incident_event(name, payload)
             self.schedule_reload("incidents", "events")
         self.table("events").prepend(data.event_row(payload))
+
+    def _incident_event(self, name: str, payload: dict) -> None:
+        """Show an operation's effect at once; the reload that follows confirms it."""
+        table = self.table("incidents")
+        row = table.get(payload.get("incident_id"))
+        if row is None:
+            return
+        who = payload.get("user_name") or payload.get("integration_name")
+        if name == "incident.acknowledged":
+            row.acknowledged_by = who or "system"
+        elif name == "incident.snoozed":
+            row.snoozed_until = data.parse_dt(payload["snooze"]["end_time"])
+        elif name == "incident.unsnoozed":
+            row.snoozed_until = None
+        elif name == "incident.resolved":
+            row.active, row.resolved_at, row.resolved_by = False, data.parse_dt(payload["dt"]), who
+        elif name == "incident.reopened":
+            row.active, row.resolved_at = True, None
+        else:
+            return
+        table.row_changed(row.id)
 
     def _monitor_checked(self, payload: dict) -> None:
         table = self.table("monitors")
