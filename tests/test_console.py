@@ -130,7 +130,7 @@ async def test_dashboard_shows_every_pane_and_the_header(tmp_path):
         await until(pilot, lambda: "incident.started" in "\n".join(lines(app.dashboard.table("events"))))
         app.dashboard.tick()
         header = str(app.dashboard.query_one("#status-bar").render())
-        assert "✖ 1 down" in header and "1 open 1 unack" in header and "test 09:" in header
+        assert "✖1 down" in header and "1 open 1 unack" in header and "test 09:" in header
         await pilot.press("q")
     assert app.return_code == 0
 
