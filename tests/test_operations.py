@@ -385,3 +385,22 @@ def test_a_policy_with_a_reminder_repeats_its_last_step_until_acknowledged():
     assert (reminder.level, reminder.channels) == (2, ("pager",)) and "reminder" in reminder.reason
     assert due(policy, Progress(T0, 2, T0, acknowledged=True), T0 + timedelta(hours=5)) is None
     assert due(Policy("q", policy.steps), spent, T0 + timedelta(hours=5)) is None  # no reminder set
+
+
+@pytest.mark.anyio
+async def test_the_engine_rolls_up_old_results_in_the_background(database):
+    from uptime_tui.store.models import CheckResult as ResultRow, CheckRollup
+
+    clock = Clock()
+    async with engine_on(database, clock) as (engine, _):
+        pass  # the first start creates the monitor rows
+    web = Monitor.get(Monitor.key == "web")
+    old = T0 - timedelta(days=10)
+    ResultRow.insert_many([{"monitor": web.id, "checked_at": old + timedelta(minutes=i), "success": i % 2 == 0,
+                            "response_time": 0.1, "region": "local"} for i in range(4)]).execute()
+    async with engine_on(database, clock) as (engine, _):
+        async with asyncio.timeout(15):
+            while not CheckRollup.select().count():
+                await asyncio.sleep(0.05)
+    rollup = CheckRollup.get()
+    assert (rollup.checks, rollup.failures) == (4, 2) and ResultRow.select().count() == 0

@@ -32,6 +32,7 @@ from uptime_tui.engine.scheduler import Scheduler
 from uptime_tui.notify import Notifier
 from uptime_tui.store import auditlog
 from uptime_tui.store.models import Heartbeat, HeartbeatPing, Monitor
+from uptime_tui.store.retention import run_retention
 from uptime_tui.store.sync import DefinitionChange, sync_definitions
 from uptime_tui.store.writer import Writer
 
@@ -66,6 +67,7 @@ class EngineOptions:
     cafile: str | None = None
     rules: monitor_machine.Rules = field(default_factory=monitor_machine.Rules)
     escalation_tick: float = 5.0  # how often due escalations and snooze ends are looked for
+    retention_every: float = 3600.0  # how often old history is rolled up and deleted (also at start)
     probes: bool = True  # False: no checks run on their own (tests feed record_result)
     notify: bool = True  # deliver the outbox from this process
 
@@ -110,7 +112,8 @@ class Engine(Commands):
             self._schedule()
         self._tasks = [asyncio.create_task(self._heartbeat_loop(), name="heartbeats"),
                        asyncio.create_task(self._flush_loop(), name="state-flush"),
-                       asyncio.create_task(self._escalation_loop(), name="escalation")]
+                       asyncio.create_task(self._escalation_loop(), name="escalation"),
+                       asyncio.create_task(self._retention_loop(), name="retention")]
         if self.options.listen:
             s = self.config.settings
             self.listener = Listener(s.listen_host, s.listen_port, self.receive_ping, engine=self)
@@ -246,6 +249,16 @@ class Engine(Commands):
     async def _store_state(self, tracked: Tracked) -> None:
         model, row_id, state = tracked.resource.model, tracked.resource.row_id, tracked.state.to_dict()
         await self.writer.run_async(lambda: model.update(state=state).where(model.id == row_id).execute())
+
+    async def _retention_loop(self) -> None:
+        while True:
+            try:
+                report = await run_retention(self.writer, self.config.settings.retention, self.clock())
+                if report.total():
+                    log.info("retention: %s", report)
+            except Exception:
+                log.exception("retention failed; it runs again in an hour")
+            await asyncio.sleep(self.options.retention_every)
 
     async def _flush_loop(self) -> None:
         while True:
