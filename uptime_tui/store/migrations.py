@@ -107,11 +107,17 @@ ALTER TABLE notification_delivery ADD COLUMN digest_key VARCHAR(255);
 CREATE INDEX notification_delivery_channel ON notification_delivery (channel_id, state, id);
 """
 
+# Deleting events (retention) must not scan the outbox for the deliveries that point at them.
+M0005_DELIVERY_EVENT_INDEX = """
+CREATE INDEX notification_delivery_event ON notification_delivery (event_id);
+"""
+
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (1, "monitors, heartbeats, check results, pings, incidents, evidence, events", M0001_RESOURCES_AND_HISTORY),
     (2, "audit log and notification outbox", M0002_AUDIT_AND_OUTBOX),
     (3, "incident groups, escalation and snooze fields; hourly check rollups", M0003_OPERATIONS_AND_ROLLUPS),
     (4, "notification digests: the digest that carried a delivery", M0004_NOTIFICATION_DIGESTS),
+    (5, "index notification deliveries by event", M0005_DELIVERY_EVENT_INDEX),
 )
 LATEST = MIGRATIONS[-1][0]
 
