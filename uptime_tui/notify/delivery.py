@@ -40,6 +40,9 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+DIGEST_PART = 1000  # payloads per webhook digest POST
+
+
 @dataclass(frozen=True)
 class NotifierOptions:
     """How the loop runs (tests shrink the timings)."""
@@ -248,23 +251,31 @@ class Notifier:
         return bool(pulled) or (bool(sent) and not failures and not untried)
 
     async def _send_digest(self, channel, deliveries: list) -> bool:
-        key = f"dig_{deliveries[0].id}_{deliveries[-1].id}_{len(deliveries)}"
-        result = await self._send(channel, Message(key, tuple(deliveries), True))
-        now = self.clock()
-        ids = [d.id for d in deliveries]
-        retry = self.options.retry
+        # A webhook digest goes out in parts of DIGEST_PART payloads, sent together and counted
+        # as one message by the storm limit: one POST of thousands of payloads would exceed the
+        # body limit of most receivers (aiohttp's default is 1 MB) and be refused for good.
+        size = DIGEST_PART if channel.webhook is not None else len(deliveries)
+        parts = [deliveries[i:i + size] for i in range(0, len(deliveries), size)]
+        retry, pulled, delivered, failures = self.options.retry, 0, 0, []
+        for part in parts:
+            key = f"dig_{part[0].id}_{part[-1].id}_{len(part)}"
+            result = await self._send(channel, Message(key, tuple(part), True))
+            now = self.clock()
 
-        def record():
-            if result.ok:
-                outbox.mark_sent(ids, now, digest_key=key)
-                return outbox.pull_forward(channel.id, now)
-            outbox.mark_failed(deliveries, now, result.error or "failed", result.permanent, retry, result.retry_after)
-            return 0
+            def record(part=part, key=key, result=result, now=now):
+                if result.ok:
+                    outbox.mark_sent([d.id for d in part], now, digest_key=key)
+                    return outbox.pull_forward(channel.id, now)
+                outbox.mark_failed(part, now, result.error or "failed", result.permanent, retry, result.retry_after)
+                return 0
 
-        pulled = await self.writer_run(record)
-        if result.ok:
-            log.info("notification digest to %s: %d notifications in one message", channel.id, len(ids))
-        self._after(channel, now, 1 if result.ok else 0, [] if result.ok else [(deliveries[0], result)])
+            pulled += await self.writer_run(record)
+            if not result.ok:  # the rest stay pending and follow with the retry
+                failures = [(part[0], result)]
+                break
+            delivered += len(part)
+            log.info("notification digest to %s: %d notifications in one message", channel.id, len(part))
+        self._after(channel, self.clock(), 1 if delivered else 0, failures)
         return bool(pulled)
 
     def _after(self, channel, now: datetime, messages: int, failures: list) -> None:
