@@ -1,12 +1,14 @@
 """The console App and the one factory that builds it for the CLI, tests and screenshots.
 
 The App owns the engine thread, the incident keys (a, s, r, o, p) and the toasts; screens say
-what is selected (`selected_incident()`, `selected_resource()`). Operations run in thread
-workers that wait on the engine's loop, so the UI's loop never blocks.
+what is selected (`selected_incident()`, `selected_resource()`). Operations run on the
+engine's loop; the UI's loop awaits their outcome (never blocks on it), and an acknowledgement is
+shown at once, before the engine's writer confirms it.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timezone
 from typing import Awaitable, Callable, Iterable
 
@@ -78,9 +80,9 @@ class UptimeApp(App):
     class OperationFinished(Message):
         """An operation came back from the engine: its outcome for a toast."""
 
-        def __init__(self, ok: bool, message: str) -> None:
+        def __init__(self, ok: bool, message: str, settle: Callable[[bool], None] | None = None) -> None:
             super().__init__()
-            self.ok, self.message = ok, message
+            self.ok, self.message, self.settle = ok, message, settle
 
     def __init__(self, config: Config | None, operator: str, engine=None,
                  clock: Callable[[], datetime] = utcnow) -> None:
@@ -136,25 +138,38 @@ class UptimeApp(App):
 
     # --- operations ---------------------------------------------------------------------------
 
-    def operate(self, call: Callable[[object], Awaitable]) -> None:
-        """Run `call(engine)` on the engine's loop; a toast tells the outcome."""
-        if self.engine is None or getattr(self.engine, "engine", None) is None:
+    def engine_running(self) -> bool:
+        """True when operations can be sent to the engine."""
+        return self.engine is not None and getattr(self.engine, "engine", None) is not None
+
+    def operate(self, call: Callable[[object], Awaitable], settle: Callable[[bool], None] | None = None) -> None:
+        """Run `call(engine)` on the engine's loop; a toast tells the outcome.
+
+        `settle(ok)`, when given, is called on the UI's loop with the outcome (it takes back an
+        optimistic change the engine refused).
+        """
+        if not self.engine_running():
             self.notify("The engine is not running: nothing was changed", severity="error")
             return
-        self._operate(call)
+        self._operate(call, settle)
 
-    @work(thread=True, group="operations")
-    def _operate(self, call: Callable[[object], Awaitable]) -> None:
+    @work(group="operations")
+    async def _operate(self, call: Callable[[object], Awaitable], settle: Callable[[bool], None] | None = None) -> None:
+        # Awaited, not waited for in a thread: a slow writer must not hold the thread pool that
+        # the screens' database reads run in. Shielded: a timeout stops waiting, not the operation.
         try:
-            outcome = self.engine.call(call).result(timeout=OPERATION_TIMEOUT)
+            future = asyncio.wrap_future(self.engine.call(call))
+            outcome = await asyncio.wait_for(asyncio.shield(future), OPERATION_TIMEOUT)
         except OperationRefused as refused:
-            self.post_message(self.OperationFinished(False, refused.message))
+            self.post_message(self.OperationFinished(False, refused.message, settle))
         except Exception as exc:  # a timeout or a database error: say so, never crash the console
-            self.post_message(self.OperationFinished(False, f"failed: {exc or type(exc).__name__}"))
+            self.post_message(self.OperationFinished(False, f"failed: {exc or type(exc).__name__}", settle))
         else:
-            self.post_message(self.OperationFinished(True, outcome.message))
+            self.post_message(self.OperationFinished(True, outcome.message, settle))
 
     def on_uptime_app_operation_finished(self, message: OperationFinished) -> None:
+        if message.settle is not None:
+            message.settle(message.ok)
         self.notify(message.message, severity="information" if message.ok else "warning",
                     title="Done" if message.ok else "Not done", timeout=6)
         self.dashboard.schedule_reload("incidents", "events", "heartbeats", delay=0.1)
@@ -170,9 +185,16 @@ class UptimeApp(App):
     def action_acknowledge(self) -> None:
         """a: acknowledge the selected incident (its whole group when it is grouped)."""
         incident = self._incident()
-        if incident is not None:
-            me, group = self.operator_identity, incident.group_id is not None
-            self.operate(lambda e: e.acknowledge(incident.id, me, whole_group=group))
+        if incident is None:
+            return
+        me, group = self.operator_identity, incident.group_id is not None
+        settles = []
+        if self.engine_running():  # shown at once; the engine's writer may take a while to confirm
+            settles.append(self.dashboard.show_acknowledging(incident, me.name, group))
+            if self.screen is not self.dashboard and hasattr(self.screen, "show_acknowledging"):
+                settles.append(self.screen.show_acknowledging(me.name))
+        self.operate(lambda e: e.acknowledge(incident.id, me, whole_group=group),
+                     lambda ok: [each(ok) for each in settles])
 
     def action_snooze(self) -> None:
         """s: snooze the selected incident for a duration picked in a dialog."""
@@ -226,11 +248,11 @@ class UptimeApp(App):
 
     # --- screens ------------------------------------------------------------------------------
 
-    def open_incident(self, incident_id: int) -> None:
-        """The incident's detail screen."""
+    def open_incident(self, incident_id: int, row=None) -> None:
+        """The incident's detail screen (`row`: the pane's row, shown while the rest is read)."""
         from uptime_tui.tui.screens.incident import IncidentScreen
 
-        self.push_screen(IncidentScreen(incident_id))
+        self.push_screen(IncidentScreen(incident_id, row))
 
     def open_monitor(self, monitor_id: int) -> None:
         """The monitor's detail screen."""

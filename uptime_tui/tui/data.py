@@ -91,6 +91,7 @@ class IncidentRow:
     group_id: int | None
     resolved_by: str | None = None
     resolution_reason: str | None = None
+    pending: str | None = None  # an operation sent to the engine, not confirmed yet ("acknowledging")
 
     def state(self, now: datetime) -> str:
         """new, acknowledged, snoozed or resolved (a snooze that ended no longer counts)."""

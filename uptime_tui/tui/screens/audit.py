@@ -10,10 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from uptime_tui import audit
 from uptime_tui.tui import data
+from uptime_tui.tui.widgets.keys_footer import KeysFooter
 
 PAGE = 200
 
@@ -53,7 +54,7 @@ class AuditScreen(Screen):
                     id="audit-filter")
         yield Static("Audit log, newest first", id="audit-head", classes="section")
         yield DataTable(id="audit", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#audit", DataTable).add_columns("Time (UTC)", "Actor", "Action", "Targets", "Message")

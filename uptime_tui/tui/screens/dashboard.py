@@ -8,17 +8,20 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from typing import Callable
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from uptime_tui.tui import data
 from uptime_tui.tui import format as fmt
+from uptime_tui.tui.widgets.keys_footer import KeysFooter
 from uptime_tui.tui.widgets.pane_table import Column, PaneTable
 from uptime_tui.tui.widgets.status_bar import StatusBar, Summary
 
@@ -29,6 +32,8 @@ HEARTBEAT_STATUS_BY_EVENT = {"heartbeat.down": "down", "heartbeat.up": "up",
 
 
 def _incident_state(i: data.IncidentRow, now: datetime):
+    if i.pending:
+        return Text(f"… {i.pending}", style="yellow")
     state = i.state(now)
     text = fmt.badge(fmt.INCIDENT_STATE, state)
     if state == "acknowledged":
@@ -96,6 +101,7 @@ class DashboardScreen(Screen):
         self._pending: set[str] = set()  # parts to reload once the current burst settles
         self._reload_timer = None
         self.loaded = False
+        self._acknowledging: dict[int, str] = {}  # incident id -> operator, until the engine answers
 
     def compose(self) -> ComposeResult:
         clock = self.app.clock
@@ -113,7 +119,7 @@ class DashboardScreen(Screen):
             yield PaneTable("Events", EVENT_COLUMNS, key=lambda e: e.key, clock=clock, id="events",
                             search=lambda e: f"{e.name} {e.message}", empty="no events yet")
         yield Input(placeholder="filter the focused pane (esc clears)", id="filter")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#monitors", PaneTable).focus()
@@ -153,6 +159,8 @@ class DashboardScreen(Screen):
     def on_dashboard_screen_loaded(self, message: Loaded) -> None:
         if message.monitors is not None:
             self._keep_live_status(message.monitors)
+        if message.incidents is not None:
+            self._keep_pending(message.incidents)
         for name in ("monitors", "heartbeats", "incidents", "events"):
             rows = getattr(message, name)
             if rows is not None:
@@ -161,7 +169,7 @@ class DashboardScreen(Screen):
             self._derive_degraded()
         if message.monitors is not None:
             self.loaded = True
-        self.tick()
+        self.tick_header()  # set_rows repainted the panes that changed
 
     def _keep_live_status(self, rows: list[data.MonitorRow]) -> None:
         """The engine flushes calm states every few seconds: a status learnt from its events
@@ -171,6 +179,44 @@ class DashboardScreen(Screen):
             old = current.get(row.id)
             if row.status == "new" and old is not None and old.status not in ("new", "paused"):
                 row.status = old.status
+
+    def _keep_pending(self, rows: list[data.IncidentRow]) -> None:
+        """An acknowledgement the engine has not answered yet stays shown over a reload."""
+        for row in rows:
+            who = self._acknowledging.get(row.id)
+            if who is not None and row.active and row.acknowledged_by is None:
+                row.acknowledged_by, row.pending = who, "acknowledging"
+
+    def show_acknowledging(self, incident: data.IncidentRow, who: str, whole_group: bool) -> Callable[[bool], None]:
+        """Show the acknowledgement at once (optimistic), before the engine's writer confirms it.
+
+        Returns the function to call with the outcome: it clears the pending mark, and takes the
+        acknowledgement back when the engine refused it (the reload that follows shows the truth).
+        """
+        table = self.table("incidents")
+        marked = [row for row in table.rows
+                  if row.active and row.acknowledged_by is None and (
+                      row.id == incident.id or (whole_group and row.group_id == incident.group_id))]
+        for row in marked:
+            row.acknowledged_by, row.pending = who, "acknowledging"
+            self._acknowledging[row.id] = who
+            table.row_changed(row.id)
+        if marked:
+            self.tick_header()
+
+        def settle(ok: bool) -> None:
+            for row in marked:
+                self._acknowledging.pop(row.id, None)
+                current = table.get(row.id)
+                if current is None or current.pending != "acknowledging":
+                    continue
+                current.pending = None
+                if not ok and current.acknowledged_by == who:
+                    current.acknowledged_by = None
+                table.row_changed(current.id)
+            self.tick_header()
+
+        return settle
 
     def table(self, name: str) -> PaneTable:
         """One of the panes: monitors, incidents, heartbeats, events."""
@@ -206,7 +252,8 @@ class DashboardScreen(Screen):
             return
         who = payload.get("user_name") or payload.get("integration_name")
         if name == "incident.acknowledged":
-            row.acknowledged_by = who or "system"
+            row.acknowledged_by, row.pending = who or "system", None
+            self._acknowledging.pop(row.id, None)
         elif name == "incident.snoozed":
             row.snoozed_until = data.parse_dt(payload["snooze"]["end_time"])
         elif name == "incident.unsnoozed":
@@ -269,6 +316,13 @@ class DashboardScreen(Screen):
 
     def tick(self) -> None:
         """Every second: the header and the ages ('5s ago') on screen."""
+        self.tick_header()
+        if self.app.screen is self:
+            for table in self.query(PaneTable):
+                table.redraw()
+
+    def tick_header(self) -> None:
+        """The header's counts and clock."""
         app = self.app
         now = app.clock()
         incidents = [i for i in self.table("incidents").rows if i.active]
@@ -278,9 +332,6 @@ class DashboardScreen(Screen):
                           app.config.settings.region if app.config else "-",
                           now.strftime("%H:%M:%SZ"))
         self.query_one(StatusBar).show(summary)
-        if app.screen is self:
-            for table in self.query(PaneTable):
-                table.redraw()
 
     def on_screen_resume(self) -> None:
         for table in self.query(PaneTable):
@@ -331,13 +382,13 @@ class DashboardScreen(Screen):
         if row is None:
             return
         if table.id == "incidents":
-            self.app.open_incident(row.id)
+            self.app.open_incident(row.id, row)
         elif table.id == "monitors":
             self.app.open_monitor(row.id)
         elif table.id == "heartbeats":
             incident = self.selected_incident()
             if incident is not None:
-                self.app.open_incident(incident.id)
+                self.app.open_incident(incident.id, incident)
             else:
                 self.app.notify(f"{row.name}: {row.status}, no open incident")
         elif table.id == "events" and row.source == "audit":

@@ -9,10 +9,11 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Sparkline, Static
+from textual.widgets import DataTable, Sparkline, Static
 
 from uptime_tui.tui import data
 from uptime_tui.tui import format as fmt
+from uptime_tui.tui.widgets.keys_footer import KeysFooter
 
 
 class MonitorScreen(Screen):
@@ -42,7 +43,7 @@ class MonitorScreen(Screen):
             yield DataTable(id="results", cursor_type="row")
             yield Static("Incidents", classes="section")
             yield DataTable(id="monitor-incidents", cursor_type="row")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#chart", Sparkline).styles.height = 3
