@@ -120,7 +120,7 @@ class UptimeApp(App):
             self.post_message(self.EngineStarted())
 
     def on_uptime_app_engine_started(self, message: EngineStarted) -> None:
-        self.dashboard.loaded = False
+        self.dashboard.loaded = self.dashboard.filled = False
         self.dashboard.reload()  # the engine's sync may have created or removed rows
 
     def on_uptime_app_engine_failed(self, message: EngineFailed) -> None:

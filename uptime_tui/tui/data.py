@@ -1,13 +1,15 @@
 """The console's database reads: plain dataclasses, no textual import.
 
 Every function here runs in a thread worker, never on the UI's event loop. The dashboard is read
-in a handful of queries whatever the number of monitors (10,000 take well under a second): one
-for the definitions, one for the recent results of every monitor (a window function), two for
-the 24 h check counts, one each for incidents and the event tail.
+in a handful of queries whatever the number of monitors: one for the definitions and statuses
+(read as tuples: 10,000 peewee models cost more than the query), which the panes paint from
+first; then one for the recent results of every monitor (a window function) and two for the 24 h
+check counts, which fill the sparklines and uptime; one each for incidents and the event tail.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -137,44 +139,101 @@ def load_dashboard(config, now: datetime) -> Dashboard:
                      load_events())
 
 
-def _monitor_status(row, config_items: dict, windows, now: datetime) -> str:
-    if row.paused:
-        return "paused"
-    item = config_items.get(row.key)
-    if item is not None and windows and in_maintenance(windows, row.key, item.tags, now):
-        return "maintenance"
-    status = (row.state or {}).get("status")
-    return status if status in ("up", "down", "degraded", "verifying") else "new"
-
-
 def load_monitors(config, now: datetime) -> list[MonitorRow]:
     """Every monitor with its recent response times and 24 h check counts."""
+    rows = load_monitor_rows(config, now)
+    fill_monitor_stats(rows, load_monitor_stats(now))
+    return rows
+
+
+def load_monitor_rows(config, now: datetime) -> list[MonitorRow]:
+    """Every monitor with its status, without results (the cheap first read: the pane paints
+    from it while `load_monitor_stats` reads the results)."""
     items = {m.id: m for m in config.monitors} if config else {}
     windows = config.maintenance if config else ()
+    # Tuples, not models: 10,000 model instances cost more than the query. The JSON columns are
+    # decoded only when they can hold the one key read from them.
     query = (Monitor.select(Monitor.id, Monitor.key, Monitor.name, Monitor.type, Monitor.target,
                             Monitor.paused, Monitor.state, Monitor.definition)
              .order_by(Monitor.name, Monitor.id))
-    rows = {}
-    for m in query:
-        rows[m.id] = MonitorRow(m.id, m.key, m.name, m.type, m.target,
-                                _monitor_status(m, items, windows, now),
-                                group=(m.definition or {}).get("group"))
+    sql, params = query.sql()
+    rows = []
+    for monitor_id, key, name, kind, target, paused, state, definition in database_proxy.obj.execute_sql(sql, params):
+        if paused:
+            status = "paused"
+        else:
+            item = items.get(key)
+            if item is not None and windows and in_maintenance(windows, key, item.tags, now):
+                status = "maintenance"
+            else:
+                status = _json_key(state, "status")
+                status = status if status in ("up", "down", "degraded", "verifying") else "new"
+        rows.append(MonitorRow(monitor_id, key, name, kind, target, status, group=_json_key(definition, "group")))
+    return rows
+
+
+def _json_key(text, key: str):
+    """`key` of a JSON object stored as text (None when absent), decoding only when it can be there."""
+    if text is None:
+        return None
+    if isinstance(text, dict):  # a driver that decodes JSON itself
+        return text.get(key)
+    if f'"{key}"' not in text:
+        return None
+    value = json.loads(text)
+    return value.get(key) if isinstance(value, dict) else None
+
+
+@dataclass
+class MonitorStats:
+    """A monitor's recent results and 24 h counts, read apart from its row."""
+
+    recent: list[float]  # response times in ms, oldest first
+    response_ms: float | None
+    checked_at: datetime | None
+    succeeded: bool  # one of the recent checks succeeded
+    checks_24h: int = 0
+    failures_24h: int = 0
+
+
+def load_monitor_stats(now: datetime) -> dict[int, MonitorStats]:
+    """{monitor id: its recent response times, last check and 24 h counts} (the second read)."""
+    stats: dict[int, MonitorStats] = {}
+    current, recent, last_at, succeeded = None, [], None, False
     for monitor_id, at, seconds, ok in _recent_results(now):
-        row = rows.get(monitor_id)
-        if row is not None:
-            row.recent.append(seconds * 1000)
-            row.response_ms, row.checked_at = seconds * 1000, at
-            if row.status == "new" and ok:  # checked, its calm state not flushed yet
-                row.status = "up"
+        if monitor_id != current:
+            if current is not None:
+                stats[current] = MonitorStats(recent, recent[-1], _as_utc(last_at), succeeded)
+            current, recent, succeeded = monitor_id, [], False
+        recent.append(seconds * 1000)
+        last_at = at
+        succeeded = succeeded or bool(ok)
+    if current is not None:
+        stats[current] = MonitorStats(recent, recent[-1], _as_utc(last_at), succeeded)
     for monitor_id, (checks, failures) in _counts_24h(now).items():
-        row = rows.get(monitor_id)
-        if row is not None:
-            row.checks_24h, row.failures_24h = checks, failures
-    return list(rows.values())
+        entry = stats.get(monitor_id)
+        if entry is None:
+            entry = stats[monitor_id] = MonitorStats([], None, None, False)
+        entry.checks_24h, entry.failures_24h = checks, failures
+    return stats
+
+
+def fill_monitor_stats(rows: list[MonitorRow], stats: dict[int, MonitorStats]) -> list[MonitorRow]:
+    """Put read results into rows (a monitor without any gets none); returns the rows."""
+    none = MonitorStats([], None, None, False)
+    for row in rows:
+        entry = stats.get(row.id, none)
+        row.recent = list(entry.recent)
+        row.response_ms, row.checked_at = entry.response_ms, entry.checked_at
+        if row.status == "new" and entry.succeeded:  # checked, its calm state not flushed yet
+            row.status = "up"
+        row.checks_24h, row.failures_24h = entry.checks_24h, entry.failures_24h
+    return rows
 
 
 def _recent_results(now: datetime):
-    """(monitor id, checked_at, seconds, success), oldest first per monitor, at most SPARK_POINTS each."""
+    """(monitor id, checked_at as stored, seconds, success), oldest first per monitor, at most
+    SPARK_POINTS each (times are parsed by the caller, which needs only the last)."""
     database = database_proxy.obj
     p = database.param
     sql = ("SELECT monitor_id, checked_at, response_time, success FROM ("
@@ -182,8 +241,7 @@ def _recent_results(now: datetime):
            "(PARTITION BY monitor_id ORDER BY checked_at DESC, id DESC) AS rn "
            f"FROM check_result WHERE checked_at >= {p}) AS recent WHERE rn <= {p} "
            "ORDER BY monitor_id, checked_at")
-    for monitor_id, at, seconds, ok in database.execute_sql(sql, (db_time(database, now - RECENT_WINDOW), SPARK_POINTS)):
-        yield monitor_id, _as_utc(at), seconds, bool(ok)
+    return database.execute_sql(sql, (db_time(database, now - RECENT_WINDOW), SPARK_POINTS))
 
 
 def _counts_24h(now: datetime) -> dict[int, tuple[int, int]]:

@@ -2,6 +2,8 @@
 
 Rows are read by thread workers (tui/data.py) and delivered as messages; engine events update
 rows in place and repaint only their line. Reloads that follow bursts of events are debounced.
+Monitors are read in two steps (rows and statuses, then results and counts) so the panes paint
+before the results are read; one load runs at a time, the next waits for it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ from uptime_tui.tui.widgets.status_bar import StatusBar, Summary
 
 MONITOR_STATUS_BY_EVENT = {"monitor.down": "down", "monitor.verifying_recovery": "verifying",
                            "monitor.paused": "paused", "monitor.unpaused": "new"}
+# Up to this many monitors, rows and results are read in one step (it takes well under 100 ms);
+# above it the panes paint from the rows first and the results follow.
+READ_IN_ONE_STEP = 2000
+ALL_PARTS = frozenset(("monitors", "heartbeats", "incidents", "events"))
 HEARTBEAT_STATUS_BY_EVENT = {"heartbeat.down": "down", "heartbeat.up": "up",
                              "heartbeat.paused": "paused", "heartbeat.unpaused": "new"}
 
@@ -92,16 +98,33 @@ class DashboardScreen(Screen):
     class Loaded(Message):
         """A worker read the dashboard (or part of it: None fields were not read)."""
 
-        def __init__(self, monitors=None, heartbeats=None, incidents=None, events=None) -> None:
+        def __init__(self, monitors=None, heartbeats=None, incidents=None, events=None,
+                     generation: int = 0) -> None:
             super().__init__()
             self.monitors, self.heartbeats, self.incidents, self.events = monitors, heartbeats, incidents, events
+            self.generation = generation
+            self.with_stats = True  # False: the monitors' results follow in a StatsLoaded
+
+    class StatsLoaded(Message):
+        """The second read: the monitors' recent results and 24 h counts."""
+
+        def __init__(self, stats: dict) -> None:
+            super().__init__()
+            self.stats = stats
+
+    class LoadEnded(Message):
+        """A load worker finished (or failed): the next queued load may start."""
 
     def __init__(self) -> None:
         super().__init__()
         self._pending: set[str] = set()  # parts to reload once the current burst settles
         self._reload_timer = None
-        self.loaded = False
+        self.loaded = False  # the panes show the current rows (their results may follow)
+        self.filled = False  # ... and the monitors' results and counts too
         self._acknowledging: dict[int, str] = {}  # incident id -> operator, until the engine answers
+        self._loading = False  # one load at a time: two at once share the GIL and both paint late
+        self._queued: set[str] = set()
+        self._generation = 0  # bumped by a full reload; older loads skip their second read
 
     def compose(self) -> ComposeResult:
         clock = self.app.clock
@@ -130,8 +153,15 @@ class DashboardScreen(Screen):
     # --- reading ------------------------------------------------------------------------------
 
     def reload(self, *parts: str) -> None:
-        """Read the given parts (all when none) in a thread worker."""
-        self._load(frozenset(parts or ("monitors", "heartbeats", "incidents", "events")))
+        """Read the given parts (all when none) in a thread worker, after the load in flight."""
+        parts = frozenset(parts or ALL_PARTS)
+        if parts == ALL_PARTS:
+            self._generation += 1
+        if self._loading:
+            self._queued |= parts
+            return
+        self._loading = True
+        self._load(parts, self._generation)
 
     def schedule_reload(self, *parts: str, delay: float = 0.3) -> None:
         """Reload soon, once for a burst of events."""
@@ -146,19 +176,31 @@ class DashboardScreen(Screen):
             self.reload(*parts)
 
     @work(thread=True, group="dashboard-load")
-    def _load(self, parts: frozenset) -> None:
-        app = self.app
-        now = app.clock()
-        loaded = self.Loaded(
-            monitors=data.load_monitors(app.config, now) if "monitors" in parts else None,
-            heartbeats=data.load_heartbeats(app.config, now) if "heartbeats" in parts else None,
-            incidents=data.load_incidents(now) if "incidents" in parts else None,
-            events=data.load_events() if "events" in parts else None)
-        self.post_message(loaded)
+    def _load(self, parts: frozenset, generation: int) -> None:
+        try:
+            app = self.app
+            now = app.clock()
+            monitors = data.load_monitor_rows(app.config, now) if "monitors" in parts else None
+            split = monitors is not None and len(monitors) > READ_IN_ONE_STEP
+            if monitors is not None and not split:
+                data.fill_monitor_stats(monitors, data.load_monitor_stats(now))
+            loaded = self.Loaded(
+                monitors=monitors,
+                heartbeats=data.load_heartbeats(app.config, now) if "heartbeats" in parts else None,
+                incidents=data.load_incidents(now) if "incidents" in parts else None,
+                events=data.load_events() if "events" in parts else None, generation=generation)
+            loaded.with_stats = not split
+            self.post_message(loaded)
+            if split and generation == self._generation:  # else a full reload follows
+                self.post_message(self.StatsLoaded(data.load_monitor_stats(now)))
+        finally:
+            self.post_message(self.LoadEnded())
 
     def on_dashboard_screen_loaded(self, message: Loaded) -> None:
         if message.monitors is not None:
             self._keep_live_status(message.monitors)
+            if not message.with_stats:
+                self._keep_stats(message.monitors)
         if message.incidents is not None:
             self._keep_pending(message.incidents)
         for name in ("monitors", "heartbeats", "incidents", "events"):
@@ -167,9 +209,37 @@ class DashboardScreen(Screen):
                 self.table(name).set_rows(rows)
         if message.incidents is not None:
             self._derive_degraded()
-        if message.monitors is not None:
+        if message.monitors is not None and message.generation == self._generation:
             self.loaded = True
+            self.filled = message.with_stats
         self.tick_header()  # set_rows repainted the panes that changed
+
+    def on_dashboard_screen_stats_loaded(self, message: StatsLoaded) -> None:
+        table = self.table("monitors")
+        data.fill_monitor_stats(table.rows, message.stats)
+        self.filled = self.loaded
+        self._derive_degraded()
+        table.redraw()
+        self.tick_header()
+
+    def on_dashboard_screen_load_ended(self, message: LoadEnded) -> None:
+        self._loading = False
+        if self._queued:
+            parts, self._queued = self._queued, set()
+            self._load_queued(frozenset(parts))
+
+    def _load_queued(self, parts: frozenset) -> None:
+        self._loading = True
+        self._load(parts, self._generation)
+
+    def _keep_stats(self, rows: list[data.MonitorRow]) -> None:
+        """Until the second read fills them, a reloaded row keeps the results it showed."""
+        current = self.table("monitors")
+        for row in rows:
+            old = current.get(row.id)
+            if old is not None:
+                row.recent, row.response_ms, row.checked_at = old.recent, old.response_ms, old.checked_at
+                row.checks_24h, row.failures_24h = old.checks_24h, old.failures_24h
 
     def _keep_live_status(self, rows: list[data.MonitorRow]) -> None:
         """The engine flushes calm states every few seconds: a status learnt from its events
