@@ -132,7 +132,7 @@ class DashboardScreen(Screen):
         with Container(id="panes"):
             yield PaneTable("Monitors", MONITOR_COLUMNS, key=lambda m: m.id, clock=clock, id="monitors",
                             search=lambda m: f"{m.status} {m.name} {m.type} {m.target} {m.group or ''}",
-                            empty="no monitors (add some to the config file)")
+                            empty="no monitors (add some to the config file)", cache_search=True)
             yield PaneTable("Incidents", INCIDENT_COLUMNS, key=lambda i: i.id, clock=clock, id="incidents",
                             search=lambda i: f"#{i.id} {i.severity} {i.state(clock())} {i.acknowledged_by or ''} "
                                              f"{i.resource_name} {i.cause or ''} {i.type}",
@@ -217,6 +217,7 @@ class DashboardScreen(Screen):
     def on_dashboard_screen_stats_loaded(self, message: StatsLoaded) -> None:
         table = self.table("monitors")
         data.fill_monitor_stats(table.rows, message.stats)
+        table.rows_changed()  # statuses may have changed ('new' to 'up')
         self.filled = self.loaded
         self._derive_degraded()
         table.redraw()
@@ -473,6 +474,7 @@ class DashboardScreen(Screen):
         bar.value = table.filter_text
         bar.display = True
         bar.focus()
+        table.prepare_filter()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter" and getattr(self, "_filter_target", None) is not None:

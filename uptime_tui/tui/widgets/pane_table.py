@@ -73,7 +73,7 @@ class PaneTable(ScrollView, can_focus=True):
 
     def __init__(self, title: str, columns: list[Column], *, key: Callable[[Any], Any],
                  search: Callable[[Any], str], clock: Callable[[], datetime],
-                 id: str | None = None, empty: str = "nothing here") -> None:
+                 id: str | None = None, empty: str = "nothing here", cache_search: bool = False) -> None:
         super().__init__(id=id)
         self.title = title
         self.columns = columns
@@ -87,6 +87,9 @@ class PaneTable(ScrollView, can_focus=True):
         self.cursor = 0
         self.stale = False
         self._widths: tuple[int, list[tuple[Column, int]]] = (-1, [])
+        # key -> casefolded search text, kept until the row changes (only for search texts that
+        # depend on the row alone, not on the clock)
+        self._search_cache: dict[Any, str] | None = {} if cache_search else None
 
     # --- data ---------------------------------------------------------------------------------
 
@@ -110,6 +113,7 @@ class PaneTable(ScrollView, can_focus=True):
         selected = self.selected
         self._all = list(rows)
         self._by_key = {self._key(r): r for r in self._all}
+        self.rows_changed()
         self._apply_filter(self._key(selected) if selected is not None else None)
 
     def prepend(self, row: Any, limit: int = 500) -> None:
@@ -117,6 +121,7 @@ class PaneTable(ScrollView, can_focus=True):
         self._all.insert(0, row)
         del self._all[limit:]
         self._by_key = {self._key(r): r for r in self._all}
+        self.rows_changed()
         selected = self.selected
         self._apply_filter(self._key(selected) if selected is not None and self.cursor else None)
 
@@ -130,9 +135,31 @@ class PaneTable(ScrollView, can_focus=True):
         selected = self.selected
         self._apply_filter(self._key(selected) if selected is not None else None)
 
+    def rows_changed(self) -> None:
+        """Any row may have changed in place (forget their search texts)."""
+        if self._search_cache is not None:
+            self._search_cache.clear()
+
+    def prepare_filter(self) -> None:
+        """Compute the search texts before the first character is typed (the filter bar opened)."""
+        if self._search_cache is not None:
+            for row in self._all:
+                self._search_text(row)
+
+    def _search_text(self, row: Any) -> str:
+        cache = self._search_cache
+        if cache is None:
+            return self._search(row).casefold()
+        key = self._key(row)
+        text = cache.get(key)
+        if text is None:
+            text = cache[key] = self._search(row).casefold()
+        return text
+
     def _apply_filter(self, keep_key: Any) -> None:
         needle = self.filter_text.casefold()
-        self._view = [r for r in self._all if needle in self._search(r).casefold()] if needle else list(self._all)
+        text = self._search_text
+        self._view = [r for r in self._all if needle in text(r)] if needle else list(self._all)
         self._position = {self._key(r): i for i, r in enumerate(self._view)}
         self.cursor = self._position.get(keep_key, min(self.cursor, max(0, len(self._view) - 1)))
         self.virtual_size = Size(self.size.width, len(self._view) + HEADER_LINES)
@@ -142,6 +169,8 @@ class PaneTable(ScrollView, can_focus=True):
 
     def row_changed(self, key: Any) -> None:
         """A row's fields changed in place: repaint its line if it is on screen."""
+        if self._search_cache is not None:
+            self._search_cache.pop(key, None)
         position = self._position.get(key)
         if position is None:
             return
