@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import replace
 
 from uptime_tui.engine import heartbeats as hb_machine
 from uptime_tui.engine import operations as ops
@@ -88,10 +87,7 @@ class Commands:
             return
         view = IncidentView(row.id, row.type, row.name, row.status, row.severity, row.started_at,
                             flapping=row.flapping)
-        state = tracked.state.with_incident(view)
-        if hasattr(state, "dismissed_kind"):
-            state = replace(state, dismissed_kind=None)
-        tracked.state = state
+        tracked.state = tracked.state.with_incident(view)
         await self._store_state(tracked)
 
     async def _set_paused(self, kind: str, ref: int | str, operator: ops.Operator, paused: bool) -> ops.Outcome:

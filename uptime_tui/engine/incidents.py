@@ -80,8 +80,9 @@ class MonitorState:
         return replace(self, incident=replace(self.incident, id=incident_id))
 
     def with_incident(self, incident: IncidentView | None) -> MonitorState:
-        """The state with another current incident (e.g. one a person reopened)."""
-        return replace(self, incident=incident)
+        """The state with another current incident (e.g. one a person reopened): it supersedes
+        what a person dismissed before."""
+        return replace(self, incident=incident, dismissed_kind=None)
 
     def resolved_by_person(self) -> MonitorState:
         """After a person resolved `self.incident` (only that one): no reopening, no repeat."""

@@ -20,6 +20,7 @@ from uptime_tui.store import auditlog
 from uptime_tui.store.models import (AuditEntry, CheckResult, Event, Heartbeat, Incident,
                                      IncidentEvidence, Monitor, database_proxy)
 from uptime_tui.store.retention import db_time
+from uptime_tui.store.uptime import check_counts
 
 SPARK_POINTS = 20
 RECENT_WINDOW = timedelta(hours=2)  # results older than this are not drawn in a sparkline
@@ -245,16 +246,8 @@ def _recent_results(now: datetime):
 
 
 def _counts_24h(now: datetime) -> dict[int, tuple[int, int]]:
-    try:  # rollups plus raw results, when the uptime module is there
-        from uptime_tui.store.uptime import check_counts
-    except ImportError:  # pragma: no cover - raw results only
-        check_counts = None
-    if check_counts is not None:
-        return {i: windows[DAY] for i, windows in check_counts(None, now, (DAY,)).items()}
-    database = database_proxy.obj
-    sql = (f"SELECT monitor_id, COUNT(*), SUM(CASE WHEN success THEN 0 ELSE 1 END) FROM check_result "
-           f"WHERE checked_at >= {database.param} GROUP BY monitor_id")
-    return {i: (c, int(f or 0)) for i, c, f in database.execute_sql(sql, (db_time(database, now - DAY),))}
+    """(checks, failures) per monitor over the last 24 h, rollups and raw results together."""
+    return {i: windows[DAY] for i, windows in check_counts(None, now, (DAY,)).items()}
 
 
 def _as_utc(value) -> datetime:

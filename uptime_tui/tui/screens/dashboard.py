@@ -9,10 +9,8 @@ before the results are read; one load runs at a time, the next waits for it.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
 from typing import Callable
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,9 +20,9 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from uptime_tui.tui import data
-from uptime_tui.tui import format as fmt
 from uptime_tui.tui.widgets.keys_footer import KeysFooter
-from uptime_tui.tui.widgets.pane_table import Column, PaneTable
+from uptime_tui.tui.columns import EVENT_COLUMNS, HEARTBEAT_COLUMNS, INCIDENT_COLUMNS, MONITOR_COLUMNS
+from uptime_tui.tui.widgets.pane_table import PaneTable
 from uptime_tui.tui.widgets.status_bar import StatusBar, Summary
 
 MONITOR_STATUS_BY_EVENT = {"monitor.down": "down", "monitor.verifying_recovery": "verifying",
@@ -35,53 +33,6 @@ READ_IN_ONE_STEP = 2000
 ALL_PARTS = frozenset(("monitors", "heartbeats", "incidents", "events"))
 HEARTBEAT_STATUS_BY_EVENT = {"heartbeat.down": "down", "heartbeat.up": "up",
                              "heartbeat.paused": "paused", "heartbeat.unpaused": "new"}
-
-
-def _incident_state(i: data.IncidentRow, now: datetime):
-    if i.pending:
-        return Text(f"… {i.pending}", style="yellow")
-    state = i.state(now)
-    text = fmt.badge(fmt.INCIDENT_STATE, state)
-    if state == "acknowledged":
-        text.append(f" {i.acknowledged_by}")
-    elif state == "snoozed":
-        text.append(f" {fmt.span((i.snoozed_until - now).total_seconds())}")
-    return text
-
-
-MONITOR_COLUMNS = [
-    Column("Status", lambda m, now: fmt.status(m.status), 11),
-    Column("Name", lambda m, now: m.name, min_width=10),
-    Column("Type", lambda m, now: m.type, 7, hide_below=96),
-    Column("Target", lambda m, now: m.target, min_width=8, hide_below=90),
-    Column("Last", lambda m, now: fmt.milliseconds(m.response_ms), 7),
-    Column("Recent", lambda m, now: fmt.sparkline(m.recent, 10), 10),
-    Column("24h", lambda m, now: fmt.percent(m.uptime_24h), 7),
-    Column("Checked", lambda m, now: fmt.ago(m.checked_at, now), 7),
-]
-INCIDENT_COLUMNS = [
-    Column("#", lambda i, now: f"#{i.id}", 5),
-    Column("Severity", lambda i, now: fmt.badge(fmt.SEVERITY, i.severity), 11),
-    Column("State", _incident_state, 16),
-    Column("Resource", lambda i, now: i.resource_name, min_width=8),
-    Column("Cause", lambda i, now: i.cause or i.type, min_width=8),
-    Column("Started", lambda i, now: fmt.ago(i.started_at, now), 7, hide_below=96),
-    Column("For", lambda i, now: fmt.span(((i.resolved_at or now) - i.started_at).total_seconds()), 6),
-    Column("Esc", lambda i, now: str(i.escalation_level), 3),
-    Column("Group", lambda i, now: f"#{i.group_id}" if i.group_id else "-", 5),
-]
-HEARTBEAT_COLUMNS = [
-    Column("Status", lambda h, now: fmt.status(h.status), 11),
-    Column("Name", lambda h, now: h.name, min_width=10),
-    Column("Last ping", lambda h, now: fmt.ago(h.last_ping_at, now), 9),
-    Column("Next", lambda h, now: fmt.until(h.next_expected, now), 10),
-    Column("Run", lambda h, now: fmt.span(h.last_duration) if h.last_duration is not None else "-", 7),
-]
-EVENT_COLUMNS = [
-    Column("Time", lambda e, now: e.at.strftime("%H:%M:%S"), 8),
-    Column("Event", lambda e, now: e.name, 22),
-    Column("Message", lambda e, now: e.message, min_width=10),
-]
 
 
 class DashboardScreen(Screen):
