@@ -180,7 +180,7 @@ async def run(label: str, monitors: int, incidents: int, rate: float, presses: i
         for n in range(min(presses, len(incidents_table.rows))):
             incidents_table.move_to(n)
             target = incidents_table.selected
-            await measure("detail", ["enter"], lambda: isinstance(app.screen, IncidentScreen) and app.screen.detail)
+            await measure("detail", ["enter"], lambda t=target.id: isinstance(app.screen, IncidentScreen) and app.screen.detail and app.screen.detail.incident.id == t)
             app.simulate_key("escape")
             await wait(lambda: app.screen is dashboard, "the way back")
             await measure("acknowledge", ["a"], lambda t=target.id: (incidents_table.get(t) or target).acknowledged_by == "bench")

@@ -260,12 +260,11 @@ async def test_enter_opens_incident_and_monitor_details(tmp_path):
 
         await until(pilot, lambda: isinstance(app.screen, IncidentScreen) and app.screen.detail is not None)
         timeline = app.screen.query_one("#timeline")
-        assert "incident.started" in [str(timeline.get_row_at(i)[1]) for i in range(timeline.row_count)]
-        assert app.screen.query_one("#evidence").row_count == 2
+        assert "incident.started" in "\n".join(lines(timeline))
+        assert len(app.screen.query_one("#evidence").rows) == 2
         await pilot.press("a")  # the keys work on the detail screen too
         await until(pilot, lambda: Incident.get_by_id(incident.id).acknowledged_by == "alice")
-        await until(pilot, lambda: "incident.acknowledged" in [
-            str(timeline.get_row_at(i)[1]) for i in range(timeline.row_count)], "the timeline to follow")
+        await until(pilot, lambda: "incident.acknowledged" in "\n".join(lines(timeline)), "the timeline to follow")
         await pilot.press("escape")
         assert app.screen is app.dashboard
 

@@ -20,6 +20,7 @@ from textual.screen import Screen
 
 from uptime_tui.config import Config
 from uptime_tui.engine.operations import OperationRefused, Operator
+from uptime_tui.tui import data
 from uptime_tui.tui.dialogs.resolve import ResolveDialog
 from uptime_tui.tui.dialogs.snooze import SnoozeDialog
 from uptime_tui.tui.screens.dashboard import DashboardScreen
@@ -77,6 +78,13 @@ class UptimeApp(App):
             super().__init__()
             self.error = error
 
+    class IncidentRead(Message):
+        """An incident was read for its detail screen, opened from `origin`."""
+
+        def __init__(self, incident_id: int, detail, origin: Screen) -> None:
+            super().__init__()
+            self.incident_id, self.detail, self.origin = incident_id, detail, origin
+
     class OperationFinished(Message):
         """An operation came back from the engine: its outcome for a toast."""
 
@@ -93,6 +101,7 @@ class UptimeApp(App):
         self.engine = engine  # an EngineThread, or None to show the database only
         self.clock = clock
         self.dashboard = DashboardScreen()
+        self._incident_screen = None
         region = config.settings.region if config else "-"
         self.sub_title = f"{region} · {operator}"
 
@@ -248,11 +257,35 @@ class UptimeApp(App):
 
     # --- screens ------------------------------------------------------------------------------
 
-    def open_incident(self, incident_id: int, row=None) -> None:
-        """The incident's detail screen (`row`: the pane's row, shown while the rest is read)."""
+    def open_incident(self, incident_id: int) -> None:
+        """The incident's detail screen: read first (off the loop), then shown in one paint."""
+        self._read_incident(incident_id, self.screen)
+
+    @work(thread=True, exclusive=True, group="open-incident")
+    def _read_incident(self, incident_id: int, origin: Screen) -> None:
+        self.post_message(self.IncidentRead(incident_id, data.incident_detail(incident_id), origin))
+
+    def on_uptime_app_incident_read(self, message: IncidentRead) -> None:
+        if self.screen is not message.origin:
+            return  # the person went elsewhere meanwhile
+        detail = message.detail
+        pending = self.dashboard.table("incidents").get(message.incident_id)
+        if detail is not None and pending is not None and pending.pending and detail.incident.acknowledged_by is None:
+            detail.incident.acknowledged_by, detail.incident.pending = pending.acknowledged_by, pending.pending
+        screen = self.incident_screen
+        screen.show(message.incident_id, detail)
+        if screen not in self.screen_stack:
+            self.push_screen(screen)
+
+    @property
+    def incident_screen(self):
+        """The one incident detail screen, built on first use and kept (see IncidentScreen)."""
         from uptime_tui.tui.screens.incident import IncidentScreen
 
-        self.push_screen(IncidentScreen(incident_id, row))
+        if self._incident_screen is None:
+            self._incident_screen = IncidentScreen()
+            self.install_screen(self._incident_screen, "incident")
+        return self._incident_screen
 
     def open_monitor(self, monitor_id: int) -> None:
         """The monitor's detail screen."""

@@ -404,13 +404,13 @@ class DashboardScreen(Screen):
         if row is None:
             return
         if table.id == "incidents":
-            self.app.open_incident(row.id, row)
+            self.app.open_incident(row.id)
         elif table.id == "monitors":
             self.app.open_monitor(row.id)
         elif table.id == "heartbeats":
             incident = self.selected_incident()
             if incident is not None:
-                self.app.open_incident(incident.id, incident)
+                self.app.open_incident(incident.id)
             else:
                 self.app.notify(f"{row.name}: {row.status}, no open incident")
         elif table.id == "events" and row.source == "audit":

@@ -9,51 +9,94 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from uptime_tui.tui import data
 from uptime_tui.tui import format as fmt
 from uptime_tui.tui.widgets.keys_footer import KeysFooter
+from uptime_tui.tui.widgets.pane_table import Column, PaneTable
+
+
+TIMELINE_COLUMNS = [
+    Column("Time (UTC)", lambda e, now: fmt.clock(e[1]), 19),
+    Column("Event", lambda e, now: e[2], 24),
+    Column("Message", lambda e, now: e[3], min_width=10),
+]
+EVIDENCE_COLUMNS = [
+    Column("Time (UTC)", lambda e, now: fmt.clock(e[1]), 19),
+    Column("Region", lambda e, now: e[2], 12),
+    Column("Code", lambda e, now: str(e[3] or "-"), 5),
+    Column("TTFB", lambda e, now: fmt.milliseconds(e[4]), 8),
+    Column("Cause", lambda e, now: e[5] or "-", min_width=10),
+]
+
+
+def _numbered(rows: list[tuple]) -> list[tuple]:
+    """(n, *row): a key for each line, even when two lines read the same."""
+    return [(n, *row) for n, row in enumerate(rows)]
 
 
 class IncidentScreen(Screen):
-    """The keys a, s, r, o and p act on this incident; esc goes back."""
+    """The keys a, s, r, o and p act on this incident; esc goes back.
+
+    The app builds one and shows each incident in it (`show`): composing a screen, its tables and
+    footer again for every incident costs more than a key press may wait.
+    """
 
     BINDINGS = [Binding("escape,backspace", "app.pop_screen", "Back")]
 
     class Loaded(Message):
-        """The worker read the incident."""
+        """The worker re-read the incident."""
 
-        def __init__(self, detail: data.IncidentDetail | None) -> None:
+        def __init__(self, detail: data.IncidentDetail | None, incident_id: int) -> None:
             super().__init__()
-            self.detail = detail
+            self.detail, self.incident_id = detail, incident_id
 
-    def __init__(self, incident_id: int, row: data.IncidentRow | None = None) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.incident_id = incident_id
-        self.row = row  # the pane's row, shown while the timeline and evidence are read
+        self.incident_id: int | None = None
         self.detail: data.IncidentDetail | None = None
+        self._composed = False
 
     def compose(self) -> ComposeResult:
-        yield Static(f"Incident #{self.incident_id}", id="incident-head", classes="detail-head")
+        clock = lambda: self.app.clock()  # noqa: E731
+        yield Static("", id="incident-head", classes="detail-head")
         with Vertical(classes="detail-body"):
-            yield Static("Timeline", classes="section")
-            yield DataTable(id="timeline", cursor_type="row")
-            yield Static("Evidence", classes="section")
-            yield DataTable(id="evidence", cursor_type="row")
+            yield PaneTable("Timeline", TIMELINE_COLUMNS, key=lambda e: e[0], search=lambda e: f"{e[2]} {e[3]}",
+                            clock=clock, id="timeline", empty="no events")
+            yield PaneTable("Evidence", EVIDENCE_COLUMNS, key=lambda e: e[0], search=lambda e: e[5] or "",
+                            clock=clock, id="evidence", empty="no evidence")
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#timeline", DataTable).add_columns("Time (UTC)", "Event", "Message")
-        self.query_one("#evidence", DataTable).add_columns("Time (UTC)", "Region", "Code", "TTFB", "Cause")
-        if self.row is not None:
-            self._show_head(self.row, None)
-        self.reload()
+        self._composed = True
+        if self.incident_id is not None:  # show() came before the first compose
+            self.show(self.incident_id, self.detail)
+
+    def show(self, incident_id: int, detail: data.IncidentDetail | None) -> None:
+        """Show this incident (read by `data.incident_detail`; None: it was deleted)."""
+        if not self._composed:
+            self.incident_id, self.detail = incident_id, detail
+            return
+        if incident_id != self.incident_id or detail is None:
+            self.incident_id = incident_id
+            for table in self.query(PaneTable):
+                table.set_rows([])  # and the cursor back to the top
+        self.detail = detail
+        if detail is None:
+            self.query_one("#incident-head", Static).update(
+                f"Incident #{incident_id} was deleted (esc to go back)")
+            return
+        self._show_head(detail.incident, len(detail.group) + 1)
+        self.query_one("#timeline", PaneTable).set_rows(_numbered(detail.timeline))
+        self.query_one("#evidence", PaneTable).set_rows(_numbered(detail.evidence))
 
     @work(thread=True, exclusive=True)
     def reload(self) -> None:
-        """Read the incident off the UI's loop."""
-        self.post_message(self.Loaded(data.incident_detail(self.incident_id)))
+        """Re-read the incident off the UI's loop."""
+        incident_id = self.incident_id
+        if incident_id is not None:
+            self.post_message(self.Loaded(data.incident_detail(incident_id), incident_id))
 
     def apply_event(self, payload: dict) -> None:
         """Events about this incident (or its group) re-read it."""
@@ -63,20 +106,8 @@ class IncidentScreen(Screen):
             self.reload()
 
     def on_incident_screen_loaded(self, message: Loaded) -> None:
-        detail = self.detail = message.detail
-        if detail is None:
-            self.query_one("#incident-head", Static).update(
-                f"Incident #{self.incident_id} was deleted (esc to go back)")
-            return
-        self._show_head(detail.incident, len(detail.group) + 1)
-        timeline = self.query_one("#timeline", DataTable)
-        timeline.clear()
-        for at, name, message_text in detail.timeline:
-            timeline.add_row(fmt.clock(at), name, message_text)
-        evidence = self.query_one("#evidence", DataTable)
-        evidence.clear()
-        for at, region, code, ttfb, cause in detail.evidence:
-            evidence.add_row(fmt.clock(at), region, str(code or "-"), fmt.milliseconds(ttfb), cause or "-")
+        if message.incident_id == self.incident_id:
+            self.show(message.incident_id, message.detail)
 
     def _show_head(self, i: data.IncidentRow, group_size: int | None) -> None:
         """The incident's summary lines (`group_size` None: its group is not read yet)."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -87,6 +88,7 @@ class PaneTable(ScrollView, can_focus=True):
         self.cursor = 0
         self.stale = False
         self._widths: tuple[int, list[tuple[Column, int]]] = (-1, [])
+        self._styles: tuple[bool, dict[str, Style]] | None = None
         # key -> casefolded search text, kept until the row changes (only for search texts that
         # depend on the row alone, not on the clock)
         self._search_cache: dict[Any, str] | None = {} if cache_search else None
@@ -272,38 +274,73 @@ class PaneTable(ScrollView, can_focus=True):
             text += f"  filter: {self.filter_text}  (/ to change, esc in it to clear)"
         return text
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None
+
+    def _line_styles(self) -> dict[str, Style]:
+        """The pane's styles by part; resolving them walks the DOM, so once per style change."""
+        if self._styles is None or self._styles[0] != self.has_focus:
+            part = self.get_component_rich_style
+            self._styles = (self.has_focus, {
+                "base": self.rich_style, "title": part("pane-table--title"),
+                "header": part("pane-table--header"), "cursor": part("pane-table--cursor")})
+        return self._styles[1]
+
     def render_line(self, y: int) -> Strip:
+        # Segments are built here rather than through rich's Text.render: a pane repaints every
+        # visible line each second, and this is most of that cost.
         width = self.size.width
+        styles = self._line_styles()
         if y == 0:
-            return self._strip(Text(self.title_text()), width, self.get_component_rich_style("pane-table--title"))
+            return _strip([_fit(self.title_text(), width)], [styles["title"]], width)
+        layout = self._layout(width)
         if y == 1:
-            header = self._cells([Text(c.label) for c, _ in self._layout(width)], width)
-            return self._strip(header, width, self.get_component_rich_style("pane-table--header"))
+            return _strip(_cells([c.label for c, _ in layout], layout), [styles["header"]] * len(layout), width)
         position = self.scroll_offset.y + y - HEADER_LINES
         if position >= len(self._view):
             if position == 0:
-                return self._strip(Text(f" {self.empty}", style="dim italic"), width, Style())
-            return Strip.blank(width, self.rich_style)
+                return _strip([_fit(f" {self.empty}", width)], [styles["base"] + EMPTY_STYLE], width)
+            return Strip.blank(width, styles["base"])
         row = self._view[position]
         now = self._clock()
-        cells = self._cells([_as_text(c.render(row, now)) for c, _ in self._layout(width)], width)
-        style = self.get_component_rich_style("pane-table--cursor") if position == self.cursor else self.rich_style
-        return self._strip(cells, width, style)
-
-    def _cells(self, texts: list[Text], width: int) -> Text:
-        line = Text()
-        for i, (text, (_column, cell_width)) in enumerate(zip(texts, self._layout(width))):
-            if i:
-                line.append(" ")
-            text.truncate(cell_width, overflow="ellipsis", pad=True)
-            line.append_text(text)
-        return line
-
-    def _strip(self, text: Text, width: int, style: Style) -> Strip:
-        text.truncate(width, pad=True)
-        segments = [Segment(s.text, style + s.style if s.style else style) for s in text.render(self.app.console)]
-        return Strip(segments, width).crop(0, width)
+        base = styles["cursor"] if position == self.cursor else styles["base"]
+        texts, cell_styles = [], []
+        for column, _ in layout:
+            value = column.render(row, now)
+            if isinstance(value, Text):
+                texts.append(value.plain)
+                cell_styles.append(base + _parse(value.style) if value.style else base)
+            else:
+                texts.append(str(value))
+                cell_styles.append(base)
+        return _strip(_cells(texts, layout), cell_styles, width, base)
 
 
-def _as_text(value: str | Text) -> Text:
-    return value.copy() if isinstance(value, Text) else Text(str(value), no_wrap=True)
+EMPTY_STYLE = Style(dim=True, italic=True)
+
+
+def _parse(style: str | Style) -> Style:
+    return style if isinstance(style, Style) else Style.parse(style)
+
+
+def _fit(text: str, width: int) -> str:
+    """`text` in exactly `width` cells: padded, or cut with an ellipsis."""
+    length = cell_len(text)
+    if length <= width:
+        return text + " " * (width - length)
+    return set_cell_size(text, width - 1) + "…" if width else ""
+
+
+def _cells(texts: list[str], layout: list[tuple[Column, int]]) -> list[str]:
+    """Each cell fitted to its column, a space between columns."""
+    return [(" " if i else "") + _fit(text, cell_width) for i, (text, (_column, cell_width)) in enumerate(zip(texts, layout))]
+
+
+def _strip(texts: list[str], styles: list[Style], width: int, rest: Style | None = None) -> Strip:
+    """One line of cells; what is left of the width takes `rest` (the first cell's style when None)."""
+    segments = [Segment(text, style) for text, style in zip(texts, styles)]
+    used = sum(cell_len(text) for text in texts)
+    if used < width:
+        segments.append(Segment(" " * (width - used), rest or styles[0]))
+    return Strip(segments).crop(0, width) if used > width else Strip(segments, width)
