@@ -135,10 +135,14 @@ class UptimeApp(App):
     def on_uptime_app_engine_failed(self, message: EngineFailed) -> None:
         self.notify(f"The engine did not start: {message.error}", severity="error", timeout=30)
 
+    def _dashboard_ready(self) -> bool:
+        """False while starting up or shutting down: the panes are not there."""
+        return self.dashboard.is_mounted and bool(self.dashboard.children)
+
     def on_uptime_app_engine_event(self, message: EngineEvent) -> None:
         payload = message.payload
-        if not self.dashboard.is_mounted or not self.dashboard.children:
-            return  # starting up or shutting down: the panes are not there
+        if not self._dashboard_ready():
+            return
         self.dashboard.apply_event(payload)
         if self.screen is not self.dashboard and hasattr(self.screen, "apply_event"):
             self.screen.apply_event(payload)
@@ -177,6 +181,8 @@ class UptimeApp(App):
             self.post_message(self.OperationFinished(True, outcome.message, settle))
 
     def on_uptime_app_operation_finished(self, message: OperationFinished) -> None:
+        if not self._dashboard_ready():
+            return  # the console is closing: the operation's outcome is in the audit log
         if message.settle is not None:
             message.settle(message.ok)
         self.notify(message.message, severity="information" if message.ok else "warning",

@@ -8,6 +8,7 @@ before the results are read; one load runs at a time, the next waits for it.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from typing import Callable
 
@@ -33,6 +34,18 @@ READ_IN_ONE_STEP = 2000
 ALL_PARTS = frozenset(("monitors", "heartbeats", "incidents", "events"))
 HEARTBEAT_STATUS_BY_EVENT = {"heartbeat.down": "down", "heartbeat.up": "up",
                              "heartbeat.paused": "paused", "heartbeat.unpaused": "new"}
+
+
+def _settle_garbage_collector() -> None:
+    """Keep the objects that now live long (rows, widgets, the engine's state) out of collections.
+
+    A full collection walks every tracked object: with 10,000 monitors it stopped the UI for
+    about 175 ms, a key press's budget twice over. The rows are acyclic (freed by reference
+    counting whatever the collector does); freezing after a full load, which is rare, costs
+    nothing per object.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 class DashboardScreen(Screen):
@@ -68,6 +81,7 @@ class DashboardScreen(Screen):
 
     def __init__(self) -> None:
         super().__init__()
+        self._resource_counts: tuple[Counter, Counter] | None = None  # by status, for the header
         self._pending: set[str] = set()  # parts to reload once the current burst settles
         self._reload_timer = None
         self.loaded = False  # the panes show the current rows (their results may follow)
@@ -163,6 +177,7 @@ class DashboardScreen(Screen):
         if message.monitors is not None and message.generation == self._generation:
             self.loaded = True
             self.filled = message.with_stats
+            _settle_garbage_collector()
         self.tick_header()  # set_rows repainted the panes that changed
 
     def on_dashboard_screen_stats_loaded(self, message: StatsLoaded) -> None:
@@ -171,6 +186,7 @@ class DashboardScreen(Screen):
         table.rows_changed()  # statuses may have changed ('new' to 'up')
         self.filled = self.loaded
         self._derive_degraded()
+        _settle_garbage_collector()
         table.redraw()
         self.tick_header()
 
@@ -224,7 +240,7 @@ class DashboardScreen(Screen):
             self._acknowledging[row.id] = who
             table.row_changed(row.id)
         if marked:
-            self.tick_header()
+            self.tick_header(recount=False)
 
         def settle(ok: bool) -> None:
             for row in marked:
@@ -236,7 +252,7 @@ class DashboardScreen(Screen):
                 if not ok and current.acknowledged_by == who:
                     current.acknowledged_by = None
                 table.row_changed(current.id)
-            self.tick_header()
+            self.tick_header(recount=False)
 
         return settle
 
@@ -343,16 +359,16 @@ class DashboardScreen(Screen):
             for table in self.query(PaneTable):
                 table.redraw()
 
-    def tick_header(self) -> None:
-        """The header's counts and clock."""
+    def tick_header(self, recount: bool = True) -> None:
+        """The header's counts and clock (`recount` False: only incidents changed)."""
         app = self.app
         now = app.clock()
+        if recount or self._resource_counts is None:
+            self._resource_counts = (Counter(m.status for m in self.table("monitors").rows),
+                                     Counter(h.status for h in self.table("heartbeats").rows))
         incidents = [i for i in self.table("incidents").rows if i.active]
-        summary = Summary(Counter(m.status for m in self.table("monitors").rows),
-                          Counter(h.status for h in self.table("heartbeats").rows),
-                          len(incidents), sum(1 for i in incidents if i.state(now) == "new"),
-                          app.config.settings.region if app.config else "-",
-                          now.strftime("%H:%M:%SZ"))
+        summary = Summary(*self._resource_counts, len(incidents), sum(1 for i in incidents if i.state(now) == "new"),
+                          app.config.settings.region if app.config else "-", now.strftime("%H:%M:%SZ"))
         self.query_one(StatusBar).show(summary)
 
     def on_screen_resume(self) -> None:

@@ -1,34 +1,75 @@
-"""KeysFooter: Textual's Footer, recomposed only when the keys it shows change.
+"""KeysFooter: the keys the focused screen answers to, in one line.
 
-Textual's Footer rebuilds all its key widgets whenever the screen's bindings *may* have changed
-(every focus change, every screen pushed or popped), several times per change. Rebuilding costs a
-few milliseconds per key on the UI's loop, which a key press then waits behind. The keys it shows
-rarely change: compare what it would show with what it shows, and rebuild only on a difference.
+Textual's Footer is a container of one widget per key, composed again whenever the screen's
+bindings *may* have changed (every focus change, every screen shown), and styling those widgets
+cost about 110 ms the first time a screen is shown: a key press waited behind it. This footer is
+one widget that renders a line of text, repainted only when the keys it shows change.
 """
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widget import Widget
 
 
-class KeysFooter(Footer):
-    """A Footer that skips rebuilds which would show the same keys."""
+class KeysFooter(Widget):
+    """`key description` for every shown binding; the command palette's key on the right."""
 
-    _shown: tuple | None = None
+    DEFAULT_CSS = """
+    KeysFooter {
+        dock: bottom;
+        height: 1;
+        color: $footer-foreground;
+        background: $footer-background;
+    }
+    KeysFooter > .keys-footer--key { color: $footer-key-foreground; text-style: bold; }
+    KeysFooter > .keys-footer--description { color: $footer-description-foreground; }
+    KeysFooter > .keys-footer--disabled { color: $text-disabled; }
+    """
+    COMPONENT_CLASSES = {"keys-footer--key", "keys-footer--description", "keys-footer--disabled"}
 
-    def _keys(self) -> tuple:
-        """What compose() would show: every active binding with its state."""
-        return tuple((binding.key, binding.action, binding.description, binding.show, enabled, tooltip)
-                     for _node, binding, enabled, tooltip in self.screen.active_bindings.values())
+    _keys: tuple = ()
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
 
     def bindings_changed(self, screen: Screen) -> None:
-        if (self._bindings_ready and self._shown is not None and screen.app.app_focus
-                and self.is_attached and screen is self.screen and self._keys() == self._shown):
+        if screen is not self.screen:
             return
-        super().bindings_changed(screen)
+        keys = self._shown_keys()
+        if keys != self._keys:
+            self._keys = keys
+            self.refresh()
 
-    def compose(self):
-        if self._bindings_ready:
-            self._shown = self._keys()
-        yield from super().compose()
+    def _shown_keys(self) -> tuple:
+        """(key as displayed, description, enabled) of each binding to show, one per action."""
+        app = self.app
+        seen, keys = set(), []
+        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
+            if binding.show and binding.action not in seen:
+                seen.add(binding.action)
+                keys.append((app.get_key_display(binding), binding.description, enabled))
+        return tuple(keys)
+
+    def render(self) -> Text:
+        if not self._keys:
+            self._keys = self._shown_keys()
+        part = self.get_component_rich_style
+        key_style, description_style = part("keys-footer--key"), part("keys-footer--description")
+        disabled = part("keys-footer--disabled")
+        line = Text(no_wrap=True, overflow="ellipsis")
+        for key, description, enabled in self._keys:
+            line.append(f" {key} ", style=key_style if enabled else disabled)
+            line.append(f"{description} ", style=description_style if enabled else disabled)
+        palette = self.app.COMMAND_PALETTE_BINDING if self.app.ENABLE_COMMAND_PALETTE else None
+        if palette:
+            hint = Text.assemble((f" {palette.replace('ctrl+', '^')} ", key_style), ("palette ", description_style))
+            gap = self.size.width - line.cell_len - hint.cell_len
+            if gap > 0:
+                line.append(" " * gap)
+                line.append_text(hint)
+        return line
