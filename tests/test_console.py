@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from textual import events
 
 from uptime_tui.checks.result import CheckResult
 from uptime_tui.config import load_config, parse_config
@@ -247,6 +248,20 @@ async def test_slash_filters_the_focused_pane_and_tab_moves_between_panes(tmp_pa
         assert app.focused is app.dashboard.table("incidents")
         await pilot.press("tab", "tab", "shift+tab")
         assert app.focused is app.dashboard.table("heartbeats")
+
+
+@pytest.mark.anyio
+async def test_keys_that_arrive_at_once_go_where_they_were_meant(tmp_path):
+    """A paste, tmux send-keys or a fast typist over SSH: the keys after "/" are the filter's,
+    and the ones after enter or esc move in the pane again (none of them is taken as a command)."""
+    async with console(tmp_path) as (app, pilot, clock):
+        monitors = app.dashboard.table("monitors")
+        for key in ("slash", "p", "i", "enter", "j", "slash", "o", "escape", "j"):
+            app.post_message(events.Key(key, "/" if key == "slash" else (key if len(key) == 1 else None)))
+        await until(pilot, lambda: monitors.cursor == 2 and app.focused is monitors, "the keys to be handled")
+        assert monitors.filter_text == "" and len(monitors.visible_rows) == 4
+        assert Monitor.select().where(Monitor.paused == True).count() == 0  # noqa: E712 ("p" was typed, not pressed)
+        assert not toasts(app)  # "o" (reopen) was typed in the filter too
 
 
 @pytest.mark.anyio

@@ -52,9 +52,13 @@ class DashboardScreen(Screen):
     """The console's home: everything at a glance, driven by the keyboard."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (160, "-wide")]
+    # enter, / and esc are priority bindings: they act as the app reads them, so the keys typed
+    # right after them go where the person expects (into the filter bar after "/", back to the
+    # pane after enter or esc) even when they arrive at once (type-ahead, a paste, tmux).
     BINDINGS = [
-        Binding("enter", "details", "Details"),
-        Binding("slash", "filter", "Filter"),
+        Binding("enter", "details", "Details", priority=True),
+        Binding("slash", "filter", "Filter", priority=True),
+        Binding("escape", "clear_filter", "Clear filter", show=False, priority=True),
         Binding("tab", "app.focus_next", "Next pane", show=False),
         Binding("shift+tab", "app.focus_previous", "Previous pane", show=False),
     ]
@@ -90,6 +94,7 @@ class DashboardScreen(Screen):
         self._loading = False  # one load at a time: two at once share the GIL and both paint late
         self._queued: set[str] = set()
         self._generation = 0  # bumped by a full reload; older loads skip their second read
+        self._filter_target: PaneTable | None = None  # the pane the filter bar works on
 
     def compose(self) -> ComposeResult:
         clock = self.app.clock
@@ -383,7 +388,7 @@ class DashboardScreen(Screen):
         focused = self.focused
         if isinstance(focused, PaneTable):
             return focused
-        return getattr(self, "_filter_target", None)
+        return self._filter_target
 
     def selected_incident(self) -> data.IncidentRow | None:
         """The incident under the cursor, or the open incident of the selected monitor/heartbeat."""
@@ -414,7 +419,10 @@ class DashboardScreen(Screen):
     # --- keys ---------------------------------------------------------------------------------
 
     def action_details(self) -> None:
-        """Open the selected incident or monitor."""
+        """Open the selected incident or monitor (in the filter bar: keep the filter)."""
+        if self._filtering():
+            self._close_filter(keep=True)
+            return
         table = self.focused_table()
         row = table.selected if table else None
         if row is None:
@@ -434,32 +442,43 @@ class DashboardScreen(Screen):
 
     def action_filter(self) -> None:
         """Filter the focused pane as you type."""
+        if self._filtering():
+            self.focused.insert_text_at_cursor("/")  # a "/" typed in the filter (a URL)
+            return
         table = self.focused_table() or self.table("monitors")
         self._filter_target = table
         bar = self.query_one("#filter", Input)
         bar.placeholder = f"filter {table.title.lower()} (enter keeps, esc clears)"
         bar.value = table.filter_text
         bar.display = True
-        bar.focus()
+        self.set_focus(bar)  # now, not later: the keys typed right after "/" are the filter's
         table.prepare_filter()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "filter" and getattr(self, "_filter_target", None) is not None:
+        if event.input.id == "filter" and self._filter_target is not None:
             self._filter_target.set_filter(event.value)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "filter":
-            self._close_filter()
+    def action_clear_filter(self) -> None:
+        """esc in the filter bar: show every row again."""
+        self._close_filter(keep=False)
 
-    def on_key(self, event) -> None:
-        if event.key == "escape" and isinstance(self.focused, Input) and self.focused.id == "filter":
-            event.stop()
-            self._filter_target.set_filter("")
-            self._close_filter()
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        # esc means something only in the filter bar; elsewhere it passes on (dialogs, screens)
+        return self._filtering() if action == "clear_filter" else True
 
-    def _close_filter(self) -> None:
+    def footer_keys(self) -> list[tuple[str, str, bool]] | None:
+        """In the filter bar, enter and esc mean keep and clear (see KeysFooter)."""
+        return [("⏎", "Keep filter", True), ("esc", "Clear filter", True)] if self._filtering() else None
+
+    def _filtering(self) -> bool:
+        focused = self.focused
+        return isinstance(focused, Input) and focused.id == "filter"
+
+    def _close_filter(self, keep: bool) -> None:
         bar = self.query_one("#filter", Input)
+        if self._filter_target is not None:
+            self._filter_target.set_filter(bar.value if keep else "")
         bar.display = False
         target, self._filter_target = self._filter_target, None
         if target is not None:
-            target.focus()
+            self.set_focus(target)

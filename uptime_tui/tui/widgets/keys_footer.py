@@ -46,7 +46,14 @@ class KeysFooter(Widget):
             self.refresh()
 
     def _shown_keys(self) -> tuple:
-        """(key as displayed, description, enabled) of each binding to show, one per action."""
+        """(key as displayed, description, enabled) of each binding to show, one per action.
+
+        A screen may say what its keys mean at the moment with a `footer_keys()` method that
+        returns such tuples (None: its bindings as they are).
+        """
+        override = getattr(self.screen, "footer_keys", lambda: None)()
+        if override is not None:
+            return tuple(override)
         app = self.app
         seen, keys = set(), []
         for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
