@@ -137,7 +137,7 @@ async def run(label: str, monitors: int, incidents: int, rate: float, presses: i
     app._display = display
     figures: dict = {"label": label}
     started = time.perf_counter()
-    async with app.run_test(size=(200, 60)) as pilot:
+    async with app.run_test(size=(200, 60)):
         dashboard = app.dashboard
         await wait(lambda: dashboard.loaded and (monitors == 0 or dashboard.table("monitors").rows), "the load")
         loaded, filled_at_once = time.perf_counter(), dashboard.filled

@@ -12,7 +12,7 @@ import asyncio
 from datetime import datetime, timezone
 from typing import Awaitable, Callable, Iterable
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
@@ -21,6 +21,7 @@ from textual.screen import Screen
 from uptime_tui.config import Config
 from uptime_tui.engine.operations import OperationRefused, Operator
 from uptime_tui.tui import data
+from uptime_tui.tui.collector import Collector
 from uptime_tui.tui.dialogs.resolve import ResolveDialog
 from uptime_tui.tui.dialogs.snooze import SnoozeDialog
 from uptime_tui.tui.screens.dashboard import DashboardScreen
@@ -102,6 +103,7 @@ class UptimeApp(App):
         self.clock = clock
         self.dashboard = DashboardScreen()
         self._incident_screen = None
+        self.collector = Collector()
         region = config.settings.region if config else "-"
         self.sub_title = f"{region} · {operator}"
 
@@ -109,12 +111,20 @@ class UptimeApp(App):
         return self.dashboard
 
     def on_mount(self) -> None:
+        self.collector.start()
+        self.set_interval(1.0, self.collector.tick)
         if self.engine is not None:
             self.start_engine()
 
     def on_unmount(self) -> None:
+        self.collector.stop()
         if self.engine is not None:
             self.engine.stop()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self.collector.key_pressed()
+        await super().on_event(event)
 
     # --- the engine ---------------------------------------------------------------------------
 

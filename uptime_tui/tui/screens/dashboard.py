@@ -8,7 +8,6 @@ before the results are read; one load runs at a time, the next waits for it.
 
 from __future__ import annotations
 
-import gc
 from collections import Counter
 from typing import Callable
 
@@ -34,18 +33,6 @@ READ_IN_ONE_STEP = 2000
 ALL_PARTS = frozenset(("monitors", "heartbeats", "incidents", "events"))
 HEARTBEAT_STATUS_BY_EVENT = {"heartbeat.down": "down", "heartbeat.up": "up",
                              "heartbeat.paused": "paused", "heartbeat.unpaused": "new"}
-
-
-def _settle_garbage_collector() -> None:
-    """Keep the objects that now live long (rows, widgets, the engine's state) out of collections.
-
-    A full collection walks every tracked object: with 10,000 monitors it stopped the UI for
-    about 175 ms, a key press's budget twice over. The rows are acyclic (freed by reference
-    counting whatever the collector does); freezing after a full load, which is rare, costs
-    nothing per object.
-    """
-    gc.collect()
-    gc.freeze()
 
 
 class DashboardScreen(Screen):
@@ -182,7 +169,7 @@ class DashboardScreen(Screen):
         if message.monitors is not None and message.generation == self._generation:
             self.loaded = True
             self.filled = message.with_stats
-            _settle_garbage_collector()
+            self.app.collector.loaded()
         self.tick_header()  # set_rows repainted the panes that changed
 
     def on_dashboard_screen_stats_loaded(self, message: StatsLoaded) -> None:
@@ -191,7 +178,7 @@ class DashboardScreen(Screen):
         table.rows_changed()  # statuses may have changed ('new' to 'up')
         self.filled = self.loaded
         self._derive_degraded()
-        _settle_garbage_collector()
+        self.app.collector.loaded()
         table.redraw()
         self.tick_header()
 
