@@ -239,11 +239,13 @@ async def test_slash_filters_the_focused_pane_and_tab_moves_between_panes(tmp_pa
         monitors = app.dashboard.table("monitors")
         assert app.focused is monitors
         await pilot.press("slash", *"cd")
-        assert [m.name for m in monitors.visible_rows] == ["CDN"]
+        assert [m.name for m in monitors.visible_rows] == ["CDN"] and "/ cd▏" in lines(monitors)[0]
         await pilot.press("enter")
-        assert app.focused is monitors and "filter: cd" in lines(monitors)[0]
-        await pilot.press("slash", "escape")
-        assert len(monitors.visible_rows) == 4 and app.focused is monitors
+        assert not monitors.filtering and "filter: cd" in lines(monitors)[0]
+        await pilot.press("slash", "backspace", "x", "ctrl+u", *"ap")
+        assert [m.name for m in monitors.visible_rows] == ["API"]
+        await pilot.press("escape")
+        assert len(monitors.visible_rows) == 4 and app.focused is monitors and not monitors.filtering
         await pilot.press("tab")
         assert app.focused is app.dashboard.table("incidents")
         await pilot.press("tab", "tab", "shift+tab")
@@ -258,7 +260,7 @@ async def test_keys_that_arrive_at_once_go_where_they_were_meant(tmp_path):
         monitors = app.dashboard.table("monitors")
         for key in ("slash", "p", "i", "enter", "j", "slash", "o", "escape", "j"):
             app.post_message(events.Key(key, "/" if key == "slash" else (key if len(key) == 1 else None)))
-        await until(pilot, lambda: monitors.cursor == 2 and app.focused is monitors, "the keys to be handled")
+        await until(pilot, lambda: monitors.cursor == 2 and not monitors.filtering, "the keys to be handled")
         assert monitors.filter_text == "" and len(monitors.visible_rows) == 4
         assert Monitor.select().where(Monitor.paused == True).count() == 0  # noqa: E712 ("p" was typed, not pressed)
         assert not toasts(app)  # "o" (reopen) was typed in the filter too

@@ -17,7 +17,6 @@ from textual.binding import Binding
 from textual.containers import Container
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Input
 
 from uptime_tui.tui import data
 from uptime_tui.tui.widgets.keys_footer import KeysFooter
@@ -39,13 +38,9 @@ class DashboardScreen(Screen):
     """The console's home: everything at a glance, driven by the keyboard."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (160, "-wide")]
-    # enter, / and esc are priority bindings: they act as the app reads them, so the keys typed
-    # right after them go where the person expects (into the filter bar after "/", back to the
-    # pane after enter or esc) even when they arrive at once (type-ahead, a paste, tmux).
     BINDINGS = [
-        Binding("enter", "details", "Details", priority=True),
-        Binding("slash", "filter", "Filter", priority=True),
-        Binding("escape", "clear_filter", "Clear filter", show=False, priority=True),
+        Binding("enter", "details", "Details"),
+        Binding("slash", "filter", "Filter"),  # the focused pane takes "/" itself (see PaneTable)
         Binding("tab", "app.focus_next", "Next pane", show=False),
         Binding("shift+tab", "app.focus_previous", "Previous pane", show=False),
     ]
@@ -81,7 +76,6 @@ class DashboardScreen(Screen):
         self._loading = False  # one load at a time: two at once share the GIL and both paint late
         self._queued: set[str] = set()
         self._generation = 0  # bumped by a full reload; older loads skip their second read
-        self._filter_target: PaneTable | None = None  # the pane the filter bar works on
 
     def compose(self) -> ComposeResult:
         clock = self.app.clock
@@ -98,7 +92,6 @@ class DashboardScreen(Screen):
                             search=lambda h: f"{h.status} {h.name}", empty="no heartbeats")
             yield PaneTable("Events", EVENT_COLUMNS, key=lambda e: e.key, clock=clock, id="events",
                             search=lambda e: f"{e.name} {e.message}", empty="no events yet")
-        yield Input(placeholder="filter the focused pane (esc clears)", id="filter")
         yield KeysFooter()
 
     def on_mount(self) -> None:
@@ -371,11 +364,9 @@ class DashboardScreen(Screen):
     # --- selection ----------------------------------------------------------------------------
 
     def focused_table(self) -> PaneTable | None:
-        """The pane with the focus (or the one the filter bar works on)."""
+        """The pane with the focus."""
         focused = self.focused
-        if isinstance(focused, PaneTable):
-            return focused
-        return self._filter_target
+        return focused if isinstance(focused, PaneTable) else None
 
     def selected_incident(self) -> data.IncidentRow | None:
         """The incident under the cursor, or the open incident of the selected monitor/heartbeat."""
@@ -406,10 +397,7 @@ class DashboardScreen(Screen):
     # --- keys ---------------------------------------------------------------------------------
 
     def action_details(self) -> None:
-        """Open the selected incident or monitor (in the filter bar: keep the filter)."""
-        if self._filtering():
-            self._close_filter(keep=True)
-            return
+        """Open the selected incident or monitor."""
         table = self.focused_table()
         row = table.selected if table else None
         if row is None:
@@ -428,44 +416,14 @@ class DashboardScreen(Screen):
             self.app.action_audit_log()
 
     def action_filter(self) -> None:
-        """Filter the focused pane as you type."""
-        if self._filtering():
-            self.focused.insert_text_at_cursor("/")  # a "/" typed in the filter (a URL)
-            return
-        table = self.focused_table() or self.table("monitors")
-        self._filter_target = table
-        bar = self.query_one("#filter", Input)
-        bar.placeholder = f"filter {table.title.lower()} (enter keeps, esc clears)"
-        bar.value = table.filter_text
-        bar.display = True
-        self.set_focus(bar)  # now, not later: the keys typed right after "/" are the filter's
-        table.prepare_filter()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "filter" and self._filter_target is not None:
-            self._filter_target.set_filter(event.value)
-
-    def action_clear_filter(self) -> None:
-        """esc in the filter bar: show every row again."""
-        self._close_filter(keep=False)
-
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        # esc means something only in the filter bar; elsewhere it passes on (dialogs, screens)
-        return self._filtering() if action == "clear_filter" else True
+        """Filter the focused pane as you type (from the command palette)."""
+        table = self.focused_table()
+        if table is not None and not table.filtering:
+            table.start_filter()
 
     def footer_keys(self) -> list[tuple[str, str, bool]] | None:
-        """In the filter bar, enter and esc mean keep and clear (see KeysFooter)."""
-        return [("⏎", "Keep filter", True), ("esc", "Clear filter", True)] if self._filtering() else None
-
-    def _filtering(self) -> bool:
-        focused = self.focused
-        return isinstance(focused, Input) and focused.id == "filter"
-
-    def _close_filter(self, keep: bool) -> None:
-        bar = self.query_one("#filter", Input)
-        if self._filter_target is not None:
-            self._filter_target.set_filter(bar.value if keep else "")
-        bar.display = False
-        target, self._filter_target = self._filter_target, None
-        if target is not None:
-            self.set_focus(target)
+        """While filtering, enter and esc mean keep and clear (see KeysFooter)."""
+        table = self.focused_table()
+        if table is not None and table.filtering:
+            return [("⏎", "Keep filter", True), ("esc", "Clear filter", True), ("^u", "Empty it", True)]
+        return None

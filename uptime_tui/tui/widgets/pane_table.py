@@ -6,6 +6,14 @@ when the compositor asks for it (the Line API), so building, filtering and updat
 same for 10 rows or 10,000. Line 0 is the pane's title (name, counts, filter), line 1 the
 column header; both stay put while the rows scroll.
 
+It scrolls itself (the last column is its scroll bar) rather than being a ScrollView: a
+ScrollView's virtual size is laid out by the screen, and every change of the number of rows (an
+event on the tail, a keystroke in the filter) re-laid the whole screen out, 40-60 ms with
+10,000 monitors. Here a change of rows repaints this pane, nothing else.
+
+`/` puts the pane in filter mode: the title line is the filter, typed characters, backspace and
+ctrl+u edit it, enter keeps it, esc clears it.
+
 While another screen (a dialog) covers the pane, updates only mark it stale; it repaints once,
 when its screen is shown again.
 """
@@ -21,9 +29,9 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
-from textual.geometry import Size
-from textual.message import Message
-from textual.scroll_view import ScrollView
+from textual import events
+from textual.widget import Widget
+from textual.geometry import Region
 from textual.strip import Strip
 
 HEADER_LINES = 2
@@ -40,18 +48,21 @@ class Column:
     hide_below: int = 0  # left out when the pane is narrower than this (80-column terminals)
 
 
-class PaneTable(ScrollView, can_focus=True):
+class PaneTable(Widget, can_focus=True):
     """Rows of any objects, a cursor, and a filter; see the module docstring."""
 
     DEFAULT_CSS = """
-    PaneTable { height: 1fr; scrollbar-size-vertical: 1; overflow-x: hidden; }
+    PaneTable { height: 1fr; }
     PaneTable > .pane-table--title { background: $panel; color: $text-muted; text-style: bold; }
     PaneTable:focus > .pane-table--title { background: $primary; color: $text; text-style: bold; }
     PaneTable > .pane-table--header { color: $text-muted; text-style: bold underline; }
     PaneTable > .pane-table--cursor { background: $surface-lighten-2; }
     PaneTable:focus > .pane-table--cursor { background: $accent; color: $text; }
+    PaneTable > .pane-table--scrollbar { color: $panel-lighten-2; }
+    PaneTable > .pane-table--filter { background: $warning 30%; color: $text; text-style: bold; }
     """
-    COMPONENT_CLASSES = {"pane-table--title", "pane-table--header", "pane-table--cursor"}
+    COMPONENT_CLASSES = {"pane-table--title", "pane-table--header", "pane-table--cursor",
+                         "pane-table--scrollbar", "pane-table--filter"}
     BINDINGS = [
         Binding("up,k", "cursor(-1)", "Up", show=False),
         Binding("down,j", "cursor(1)", "Down", show=False),
@@ -60,17 +71,6 @@ class PaneTable(ScrollView, can_focus=True):
         Binding("home", "jump(0)", "First", show=False),
         Binding("end", "jump(-1)", "Last", show=False),
     ]
-
-    class Moved(Message):
-        """The cursor moved to another row (or the rows changed under it)."""
-
-        def __init__(self, table: PaneTable) -> None:
-            super().__init__()
-            self.table = table
-
-        @property
-        def control(self) -> PaneTable:
-            return self.table
 
     def __init__(self, title: str, columns: list[Column], *, key: Callable[[Any], Any],
                  search: Callable[[Any], str], clock: Callable[[], datetime],
@@ -86,6 +86,8 @@ class PaneTable(ScrollView, can_focus=True):
         self._position: dict[Any, int] = {}
         self._by_key: dict[Any, Any] = {}
         self.cursor = 0
+        self.top = 0  # the first row shown
+        self.filtering = False  # filter mode: keys edit the filter
         self.stale = False
         self._widths: tuple[int, list[tuple[Column, int]]] = (-1, [])
         self._styles: tuple[bool, dict[str, Style]] | None = None
@@ -142,12 +144,6 @@ class PaneTable(ScrollView, can_focus=True):
         if self._search_cache is not None:
             self._search_cache.clear()
 
-    def prepare_filter(self) -> None:
-        """Compute the search texts before the first character is typed (the filter bar opened)."""
-        if self._search_cache is not None:
-            for row in self._all:
-                self._search_text(row)
-
     def _search_text(self, row: Any) -> str:
         cache = self._search_cache
         if cache is None:
@@ -164,24 +160,19 @@ class PaneTable(ScrollView, can_focus=True):
         self._view = [r for r in self._all if needle in text(r)] if needle else list(self._all)
         self._position = {self._key(r): i for i, r in enumerate(self._view)}
         self.cursor = self._position.get(keep_key, min(self.cursor, max(0, len(self._view) - 1)))
-        self.virtual_size = Size(self.size.width, len(self._view) + HEADER_LINES)
         self._scroll_to_cursor()
         self.redraw()
-        self.post_message(self.Moved(self))
 
     def row_changed(self, key: Any) -> None:
         """A row's fields changed in place: repaint its line if it is on screen."""
         if self._search_cache is not None:
             self._search_cache.pop(key, None)
         position = self._position.get(key)
-        if position is None:
-            return
-        top = self.scroll_offset.y
-        if top <= position < top + self.size.height - HEADER_LINES:
+        if position is not None and self.top <= position < self.top + self._shown():
             if self._covered():
                 self.stale = True
             else:
-                self.refresh_line(position + HEADER_LINES)
+                self._refresh_row(position)
 
     def redraw(self) -> None:
         """Repaint the whole pane (skipped while a dialog covers it)."""
@@ -190,6 +181,13 @@ class PaneTable(ScrollView, can_focus=True):
         else:
             self.stale = False
             self.refresh()
+
+    def _refresh_row(self, position: int) -> None:
+        self.refresh(Region(0, position - self.top + HEADER_LINES, self.size.width, 1))
+
+    def _shown(self) -> int:
+        """How many rows fit under the title and header."""
+        return max(1, self.size.height - HEADER_LINES)
 
     def _covered(self) -> bool:
         try:
@@ -205,7 +203,7 @@ class PaneTable(ScrollView, can_focus=True):
 
     def action_page(self, direction: int) -> None:
         """Move by a screenful."""
-        self.move_to(self.cursor + direction * max(1, self.size.height - HEADER_LINES - 1))
+        self.move_to(self.cursor + direction * max(1, self._shown() - 1))
 
     def action_jump(self, where: int) -> None:
         """To the first (0) or last (-1) row."""
@@ -218,34 +216,99 @@ class PaneTable(ScrollView, can_focus=True):
         previous, self.cursor = self.cursor, max(0, min(position, len(self._view) - 1))
         if previous == self.cursor:
             return
-        if not self._scroll_to_cursor():
-            self.refresh_line(previous + HEADER_LINES)
-            self.refresh_line(self.cursor + HEADER_LINES)
-        self.post_message(self.Moved(self))
+        if self._scroll_to_cursor():
+            self.refresh()
+        else:
+            self._refresh_row(previous)
+            self._refresh_row(self.cursor)
 
     def _scroll_to_cursor(self) -> bool:
-        """Scroll so the cursor row shows; True when it scrolled."""
-        shown = max(1, self.size.height - HEADER_LINES)
-        top = self.scroll_offset.y
-        target = top
+        """Scroll so the cursor row shows (and no blank lines below the last row); True when it scrolled."""
+        shown = self._shown()
+        top = max(0, min(self.top, len(self._view) - shown))
         if self.cursor < top:
-            target = self.cursor
+            top = self.cursor
         elif self.cursor >= top + shown:
-            target = self.cursor - shown + 1
-        if target != top:
-            self.scroll_to(y=target, animate=False, immediate=True)
+            top = self.cursor - shown + 1
+        scrolled, self.top = top != self.top, top
+        return scrolled
+
+    def start_filter(self) -> None:
+        """Filter mode: the keys typed edit the filter, shown in the title line."""
+        self.filtering = True
+        if self._search_cache is not None:  # the search texts before the first character
+            for row in self._all:
+                self._search_text(row)
+        self._filter_mode_changed()
+
+    def stop_filter(self, keep: bool) -> None:
+        """Leave filter mode, keeping the filter or showing every row again."""
+        self.filtering = False
+        if not keep:
+            self.set_filter("")
+        self._filter_mode_changed()
+
+    def type_filter(self, text: str) -> None:
+        """Characters typed (or pasted) in filter mode."""
+        self.set_filter(self.filter_text + text)
+
+    def _filter_mode_changed(self) -> None:
+        self.refresh(Region(0, 0, self.size.width, 1))
+        if self.is_attached:
+            self.screen.refresh_bindings()  # the footer says what enter and esc do now
+
+    def on_key(self, event: events.Key) -> None:
+        # The pane handles its filter keys itself, not through bindings: the app hands every key
+        # to the focused widget's queue in order, so "/" followed at once by "web" and enter (a
+        # paste, tmux, a fast typist) filters for "web" and none of its letters is a command.
+        key = event.key
+        if not self.filtering:
+            if key != "slash":
+                return
+            self.start_filter()
+        elif key in ("enter", "escape"):
+            self.stop_filter(keep=key == "enter")
+        elif key == "backspace":
+            self.set_filter(self.filter_text[:-1])
+        elif key == "ctrl+u":
+            self.set_filter("")
+        elif event.is_printable and event.character:
+            self.type_filter(event.character)
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+
+    def on_paste(self, event: events.Paste) -> None:
+        if self.filtering:
+            self.type_filter(" ".join(event.text.split()))
+            event.stop()
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        self._scroll_by(3)
+        event.stop()
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        self._scroll_by(-3)
+        event.stop()
+
+    def _scroll_by(self, lines: int) -> None:
+        top = max(0, min(self.top + lines, len(self._view) - self._shown()))
+        if top != self.top:
+            self.top = top
+            self.cursor = max(top, min(self.cursor, top + self._shown() - 1))
             self.refresh()
-            return True
-        return False
 
     def on_focus(self) -> None:
         self.refresh()
 
     def on_blur(self) -> None:
+        if self.filtering:
+            self.stop_filter(keep=True)
         self.refresh()
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self._view) + HEADER_LINES)
+        self._scroll_to_cursor()
 
     # --- drawing ------------------------------------------------------------------------------
 
@@ -270,7 +333,9 @@ class PaneTable(ScrollView, can_focus=True):
         """The title line: name, rows shown of all, the filter."""
         shown = f"{len(self._view)}/{len(self._all)}" if self.filter_text else f"{len(self._all)}"
         text = f" {self.title} ({shown})"
-        if self.filter_text:
+        if self.filtering:
+            text += f"  / {self.filter_text}▏  type to filter · enter keeps · esc clears"
+        elif self.filter_text:
             text += f"  filter: {self.filter_text}  (/ to change, esc in it to clear)"
         return text
 
@@ -283,21 +348,32 @@ class PaneTable(ScrollView, can_focus=True):
         if self._styles is None or self._styles[0] != self.has_focus:
             part = self.get_component_rich_style
             self._styles = (self.has_focus, {
-                "base": self.rich_style, "title": part("pane-table--title"),
-                "header": part("pane-table--header"), "cursor": part("pane-table--cursor")})
+                "base": self.rich_style, "title": part("pane-table--title"), "filter": part("pane-table--filter"),
+                "header": part("pane-table--header"), "cursor": part("pane-table--cursor"),
+                "scrollbar": part("pane-table--scrollbar")})
         return self._styles[1]
+
+    def _scrollbar(self, line: int) -> str:
+        """The scroll bar's cell on a row line: the thumb where the rows shown are, else blank."""
+        shown, total = self._shown(), len(self._view)
+        if total <= shown:
+            return " "
+        thumb = max(1, shown * shown // total)
+        start = round(self.top * (shown - thumb) / (total - shown))
+        return "▐" if start <= line < start + thumb else " "
 
     def render_line(self, y: int) -> Strip:
         # Segments are built here rather than through rich's Text.render: a pane repaints every
-        # visible line each second, and this is most of that cost.
+        # visible line each second, and this is most of that cost. The last column is the
+        # scroll bar's.
         width = self.size.width
         styles = self._line_styles()
         if y == 0:
-            return _strip([_fit(self.title_text(), width)], [styles["title"]], width)
-        layout = self._layout(width)
+            return _strip([_fit(self.title_text(), width)], [styles["filter" if self.filtering else "title"]], width)
+        layout = self._layout(width - 1)
         if y == 1:
             return _strip(_cells([c.label for c, _ in layout], layout), [styles["header"]] * len(layout), width)
-        position = self.scroll_offset.y + y - HEADER_LINES
+        position = self.top + y - HEADER_LINES
         if position >= len(self._view):
             if position == 0:
                 return _strip([_fit(f" {self.empty}", width)], [styles["base"] + EMPTY_STYLE], width)
@@ -314,7 +390,14 @@ class PaneTable(ScrollView, can_focus=True):
             else:
                 texts.append(str(value))
                 cell_styles.append(base)
-        return _strip(_cells(texts, layout), cell_styles, width, base)
+        texts = _cells(texts, layout)
+        used = sum(cell_len(text) for text in texts)
+        if used < width - 1:
+            texts.append(" " * (width - 1 - used))
+            cell_styles.append(base)
+        texts.append(self._scrollbar(y - HEADER_LINES))
+        cell_styles.append(styles["base"] + styles["scrollbar"])
+        return _strip(texts, cell_styles, width, base)
 
 
 EMPTY_STYLE = Style(dim=True, italic=True)
