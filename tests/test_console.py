@@ -152,6 +152,27 @@ async def test_a_acknowledges_and_writes_the_audit_log_as_the_operator(tmp_path)
 
 
 @pytest.mark.anyio
+async def test_an_acknowledgement_the_engine_refuses_is_taken_back(tmp_path):
+    async with console(tmp_path) as (app, pilot, clock):
+        incident = await open_incident(app, pilot, clock)
+        await focus_incident(app, pilot, incident.id)
+        table = app.dashboard.table("incidents")
+        row = table.get(incident.id)
+
+        settle = app.dashboard.show_acknowledging(row, "alice", whole_group=False)  # what "a" does first
+        assert any("… acknowledging" in line for line in lines(table))
+        settle(False)  # the engine said no
+        assert row.acknowledged_by is None and any("★ new" in line for line in lines(table))
+
+        # Another console acknowledged it a moment ago; this pane has not heard of it yet.
+        Incident.update(acknowledged_by="bob", acknowledged_at=clock.now).where(Incident.id == incident.id).execute()
+        await pilot.press("a")
+        await until(pilot, lambda: any("already acknowledged by bob" in t for t in toasts(app)), "the refusal")
+        await until(pilot, lambda: any("✓ ack bob" in line for line in lines(table)), "the truth from the reload")
+        assert not any("alice" in line for line in lines(table)) and audit_by("incident.acknowledged") == []
+
+
+@pytest.mark.anyio
 async def test_a_on_a_monitor_acts_on_its_open_incident(tmp_path):
     async with console(tmp_path) as (app, pilot, clock):
         incident = await open_incident(app, pilot, clock)

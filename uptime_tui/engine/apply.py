@@ -140,7 +140,10 @@ def _join_group(row: Incident, scope: Scope) -> list[dict]:
         peer.group_id = peer.id
         Incident.update(group_id=peer.id).where(Incident.id == peer.id).execute()
         payloads.append(events.incident_grouped(scope.ctx, scope.now, incident_ref(peer), peer.id))
-    Incident.update(group_id=peer.group_id).where(Incident.id == row.id).execute()
+    # The group escalates as one: a member that joins late is at the group's level already.
+    row.group_id, row.escalation_level, row.escalated_at = peer.group_id, peer.escalation_level, peer.escalated_at
+    Incident.update(group_id=peer.group_id, escalation_level=peer.escalation_level,
+                    escalated_at=peer.escalated_at).where(Incident.id == row.id).execute()
     return payloads + [events.incident_grouped(scope.ctx, scope.now, incident_ref(row), peer.group_id)]
 
 
