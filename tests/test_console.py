@@ -22,6 +22,8 @@ from uptime_tui.tui.dialogs.resolve import ResolveDialog
 from uptime_tui.tui.dialogs.snooze import SnoozeDialog, parse_duration
 from uptime_tui.tui.widgets.pane_table import PaneTable
 
+from test_engine import free_port
+
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 
 CONFIG = """
@@ -170,6 +172,20 @@ async def test_an_acknowledgement_the_engine_refuses_is_taken_back(tmp_path):
         await until(pilot, lambda: any("already acknowledged by bob" in t for t in toasts(app)), "the refusal")
         await until(pilot, lambda: any("✓ ack bob" in line for line in lines(table)), "the truth from the reload")
         assert not any("alice" in line for line in lines(table)) and audit_by("incident.acknowledged") == []
+
+
+@pytest.mark.anyio
+async def test_the_header_says_when_notifications_fail(tmp_path):
+    closed = free_port()  # nothing listens there: every delivery fails
+    text = CONFIG.replace("confirmation: 2}", "confirmation: 2, channels: [hook]}") + f"""
+channels:
+  - {{id: hook, webhook: {{url: "http://127.0.0.1:{closed}/hook"}}, events: ["incident.*"], min_interval: 0s}}
+"""
+    async with console(tmp_path, text) as (app, pilot, clock):
+        header = lambda: str(app.dashboard.query_one("#status-bar").render())  # noqa: E731
+        assert "notify failing" not in header()
+        await open_incident(app, pilot, clock)
+        await until(pilot, lambda: "⚠ notify failing: hook" in header(), "the failing channel in the header")
 
 
 @pytest.mark.anyio

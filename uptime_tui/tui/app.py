@@ -161,6 +161,13 @@ class UptimeApp(App):
 
     # --- operations ---------------------------------------------------------------------------
 
+    def failing_channels(self) -> tuple[str, ...]:
+        """Notification channels whose last delivery failed (read from the engine's notifier)."""
+        notifier = getattr(getattr(self.engine, "engine", None), "notifier", None)
+        if notifier is None:
+            return ()
+        return tuple(sorted(name for name, health in notifier.channel_health().items() if health.failing_since))
+
     def engine_running(self) -> bool:
         """True when operations can be sent to the engine."""
         return self.engine is not None and getattr(self.engine, "engine", None) is not None

@@ -21,6 +21,7 @@ class Summary:
     unacknowledged: int
     region: str
     clock: str
+    failing_channels: tuple[str, ...] = ()  # notification channels whose deliveries fail
 
 
 class StatusBar(Widget):
@@ -55,6 +56,9 @@ class StatusBar(Widget):
         style = "bold red" if summary.unacknowledged else ("yellow" if summary.open_incidents else "green")
         text.append(f"{summary.open_incidents} open {summary.unacknowledged} unack", style=style)
         text.append(" │ ", style="dim")
+        if summary.failing_channels:  # pages may not be reaching anyone: say so in the header
+            text.append(f"⚠ notify failing: {', '.join(summary.failing_channels)}", style="bold red")
+            text.append(" │ ", style="dim")
         text.append(f"{summary.region} {summary.clock}")
         if text != self._text:
             relayout = self._height(text) != self._height(self._text)
