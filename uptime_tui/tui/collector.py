@@ -39,7 +39,8 @@ class Collector:
             gc.set_threshold(young, middle, NEVER)
 
     def stop(self) -> None:
-        """Give full collections back to Python."""
+        """Give full collections, and what was frozen, back to Python."""
+        gc.unfreeze()
         if self._thresholds is not None:
             gc.set_threshold(*self._thresholds)
             self._thresholds = None
