@@ -80,8 +80,9 @@ class IncidentScreen(Screen):
             return
         if incident_id != self.incident_id or detail is None:
             self.incident_id = incident_id
-            for table in self.query(PaneTable):
-                table.set_rows([])  # and the cursor back to the top
+            for table in self.query(PaneTable):  # another incident: no filter, cursor on top
+                table.filter_text = ""
+                table.set_rows([])
         self.detail = detail
         if detail is None:
             self.query_one("#incident-head", Static).update(
@@ -109,8 +110,8 @@ class IncidentScreen(Screen):
         if message.incident_id == self.incident_id:
             self.show(message.incident_id, message.detail)
 
-    def _show_head(self, i: data.IncidentRow, group_size: int | None) -> None:
-        """The incident's summary lines (`group_size` None: its group is not read yet)."""
+    def _show_head(self, i: data.IncidentRow, group_size: int) -> None:
+        """The incident's summary lines."""
         now = self.app.clock()
         text = Text()
         text.append(f"#{i.id} {i.name}\n", style="bold")
@@ -129,7 +130,7 @@ class IncidentScreen(Screen):
         text.append(f"started {fmt.clock(i.started_at)} ({fmt.ago(i.started_at, now)} ago), "
                     f"lasted {fmt.span((end - i.started_at).total_seconds())}, escalation level {i.escalation_level}")
         if i.group_id:
-            text.append(f", group #{i.group_id}" + (f" ({group_size} incidents)" if group_size else ""))
+            text.append(f", group #{i.group_id} ({group_size} incidents)")
         if i.resolved_by or i.resolution_reason:
             text.append(f"\nresolved by {i.resolved_by or 'the system'}: {i.resolution_reason or '-'}")
         text.append("\na acknowledge · s snooze · r resolve · o reopen · p pause resource · esc back", style="dim")

@@ -28,18 +28,21 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding
 from textual import events
-from textual.widget import Widget
+from textual.binding import Binding
 from textual.geometry import Region
 from textual.strip import Strip
+from textual.widget import Widget
 
 HEADER_LINES = 2
 
 
 @dataclass(frozen=True)
 class Column:
-    """A column: its label, width (or flex share of the rest) and how a row shows in it."""
+    """A column: its label, width (or flex share of the rest) and how a row shows in it.
+
+    `render` gives a str, or a Text whose style colours the whole cell (its spans are not drawn).
+    """
 
     label: str
     render: Callable[[Any, datetime], str | Text]
