@@ -12,7 +12,7 @@ NAVIGATION = [
     ("tab / shift+tab", "Move between panes"),
     ("up/down, j/k, pgup/pgdn, home/end", "Move in a pane"),
     ("enter", "Details of the selected incident or monitor"),
-    ("/", "Filter the focused pane as you type (enter keeps it, esc clears it)"),
+    ("/", "Filter the focused pane as you type (enter keeps it, esc clears it, ctrl+u empties it)"),
     ("esc", "Back, or close a dialog"),
     ("ctrl+p", "Command palette: every action by name"),
 ]
