@@ -2,8 +2,10 @@
 
 They match config.example.yaml: port 8791 serves /health (healthy), /flaky (flaps: fails for
 20 s of every 40 s), /slow (answers in 1.2-2.4 s, over its degraded threshold); port 8799 is left
-closed (the database that is down); and a job pings the `demo-job` heartbeat every 5 s for its
-first minute, then stops, so that heartbeat goes down.
+closed (the database that is down); port 8792 receives the notifications of the example's
+channels (the webhook and Apprise's json://), so they are delivered, not failing; and a job
+pings the `demo-job` heartbeat every 5 s for its first minute, then stops, so that heartbeat
+goes down.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import httpx
 from aiohttp import web
 
 TARGET_PORT = 8791
+RECEIVER_PORT = 8792
 DEMO_JOB_TOKEN = "demo-job-token-0001"
 FLAP_PERIOD = 40.0
 JOB_LIFETIME = 60.0
@@ -24,29 +27,40 @@ JOB_LIFETIME = 60.0
 class DemoTargets:
     """Starts and stops the demo HTTP targets and the demo job."""
 
-    def __init__(self, ping_base: str, host: str = "127.0.0.1", port: int = TARGET_PORT):
-        self.ping_base, self.host, self.port = ping_base.rstrip("/"), host, port
-        self._runner: web.AppRunner | None = None
+    def __init__(self, ping_base: str, host: str = "127.0.0.1", port: int = TARGET_PORT,
+                 receiver_port: int = RECEIVER_PORT):
+        self.ping_base, self.host, self.port, self.receiver_port = ping_base.rstrip("/"), host, port, receiver_port
+        self.received: list[str] = []  # the paths notifications were posted to
+        self._runners: list[web.AppRunner] = []
         self._job: asyncio.Task | None = None
         self._started = time.monotonic()
 
     async def start(self) -> None:
-        """Serve the targets and start the job."""
-        app = web.Application()
-        app.router.add_get("/health", self._health)
-        app.router.add_get("/flaky", self._flaky)
-        app.router.add_get("/slow", self._slow)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, self.port).start()
+        """Serve the targets and the receiver, and start the job."""
+        targets = web.Application()
+        targets.router.add_get("/health", self._health)
+        targets.router.add_get("/flaky", self._flaky)
+        targets.router.add_get("/slow", self._slow)
+        receiver = web.Application()
+        receiver.router.add_post("/{path:.*}", self._receive)
+        for app, port in ((targets, self.port), (receiver, self.receiver_port)):
+            runner = web.AppRunner(app, access_log=None)
+            await runner.setup()
+            self._runners.append(runner)
+            await web.TCPSite(runner, self.host, port).start()
         self._job = asyncio.create_task(self._demo_job())
 
     async def stop(self) -> None:
         """Stop everything."""
         if self._job:
             self._job.cancel()
-        if self._runner:
-            await self._runner.cleanup()
+        for runner in self._runners:
+            await runner.cleanup()
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        await request.read()
+        self.received.append(request.path)
+        return web.Response(text="received")
 
     async def _health(self, request: web.Request) -> web.Response:
         return web.Response(text="ok")
