@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Label
-from textual.containers import Vertical
+from textual.widgets import Label, Static
 
 NAVIGATION = [
     ("tab / shift+tab", "Move between panes"),
-    ("up/down, j/k, pgup/pgdn, home/end", "Move in a pane"),
+    ("↑ ↓ j k pgup pgdn home end", "Move in a pane"),
     ("enter", "Details of the selected incident or monitor"),
     ("/", "Filter the focused pane as you type (enter keeps it, esc clears it, ctrl+u empties it)"),
     ("esc", "Back, or close a dialog"),
@@ -19,24 +20,23 @@ NAVIGATION = [
 
 
 class HelpScreen(ModalScreen[None]):
-    """The key table; any of esc, q or ? closes it."""
+    """The key table; any of esc, q or ? closes it. Descriptions wrap (80 columns shows them whole)."""
 
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
     def __init__(self, keys: list[tuple[str, str, str, str]]) -> None:
         super().__init__()
-        self.keys = keys
+        self.rows = [("?" if key == "question_mark" else key, description)
+                     for key, _action, _label, description in keys] + NAVIGATION
 
     def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column(ratio=1)
+        for key, description in self.rows:
+            table.add_row(key, description)
         with Vertical(classes="dialog", id="help"):
             yield Label("Keys", classes="dialog-title")
-            yield DataTable(id="help-keys", cursor_type="none", show_header=False)
+            with VerticalScroll(id="help-scroll"):
+                yield Static(table, id="help-keys")
             yield Label("esc close", classes="dialog-help")
-
-    def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("Key", "What it does")
-        for key, _action, _label, description in self.keys:
-            table.add_row("?" if key == "question_mark" else key, description)
-        for key, description in NAVIGATION:
-            table.add_row(key, description)
