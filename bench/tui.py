@@ -33,6 +33,7 @@ from uptime_tui.store.models import CheckResult as ResultRow, Incident, Monitor 
 from uptime_tui.store.sync import sync_definitions  # noqa: E402
 from uptime_tui.tui.app import build_app  # noqa: E402
 from uptime_tui.tui.screens.incident import IncidentScreen  # noqa: E402
+from uptime_tui.tui.screens.monitor import MonitorScreen  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -158,7 +159,8 @@ async def run(label: str, monitors: int, incidents: int, rate: float, presses: i
         stop = asyncio.Event()
         streaming = asyncio.wrap_future(thread.call(lambda e: stream(e, rate, stop)))
         await asyncio.sleep(1.0)
-        latencies: dict[str, list[float]] = {"move": [], "filter": [], "detail": [], "acknowledge": []}
+        latencies: dict[str, list[float]] = {"move": [], "filter": [], "detail": [], "monitor_detail": [],
+                                             "acknowledge": []}
 
         async def measure(kind: str, keys: list[str], done) -> None:
             awaited["effect"], awaited["shown_at"] = done, None
@@ -181,6 +183,13 @@ async def run(label: str, monitors: int, incidents: int, rate: float, presses: i
                     await measure("filter", [key], lambda t=typed: table.filter_text == t)
                 app.simulate_key("escape")
                 await wait(lambda: not table.filtering, "the filter to close")
+            for n in range(presses):
+                table.move_to(n * 7)
+                target = table.selected
+                await measure("monitor_detail", ["enter"], lambda t=target.id: isinstance(app.screen, MonitorScreen)
+                              and app.screen.detail is not None and app.screen.detail.id == t)
+                app.simulate_key("escape")
+                await wait(lambda: app.screen is dashboard, "the way back")
         incidents_table = dashboard.table("incidents")
         incidents_table.focus()
         for n in range(min(presses, len(incidents_table.rows))):

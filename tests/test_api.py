@@ -11,7 +11,6 @@ from test_api_support import (CONFIG, READ, READ_TOKEN, T0, WRITE, WRITE_TOKEN, 
                               open_incident, serving)
 from uptime_tui.config import parse_config
 from uptime_tui.store import open_database
-from uptime_tui.store.models import Incident
 
 REFERENCE_FIELDS = {"id", "monitor_id", "account_id", "type", "started_at", "resolved_at", "evidence", "created_at"}
 

@@ -327,8 +327,12 @@ async def test_enter_opens_incident_and_monitor_details(tmp_path):
         monitors.move_to(monitors.visible_rows.index(monitors.get(incident.resource_id)))
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, MonitorScreen) and app.screen.detail is not None)
-        assert app.screen.query_one("#results").row_count == 2
-        assert app.screen.query_one("#monitor-incidents").row_count == 1
+        assert len(app.screen.query_one("#results").rows) == 2
+        assert len(app.screen.query_one("#monitor-incidents").rows) == 1
+        await pilot.press("enter")  # the monitor's incident
+        await until(pilot, lambda: isinstance(app.screen, IncidentScreen) and app.screen.key == incident.id)
+        await pilot.press("escape")
+        assert isinstance(app.screen, MonitorScreen)
         await pilot.press("escape")
         assert app.screen is app.dashboard
 

@@ -20,7 +20,6 @@ from textual.screen import Screen
 
 from uptime_tui.config import Config
 from uptime_tui.engine.operations import OperationRefused, Operator
-from uptime_tui.tui import data
 from uptime_tui.tui.collector import Collector
 from uptime_tui.tui.dialogs.resolve import ResolveDialog
 from uptime_tui.tui.dialogs.snooze import SnoozeDialog
@@ -79,12 +78,12 @@ class UptimeApp(App):
             super().__init__()
             self.error = error
 
-    class IncidentRead(Message):
-        """An incident was read for its detail screen, opened from `origin`."""
+    class DetailRead(Message):
+        """What a detail screen is to show was read; it was asked for on `origin`."""
 
-        def __init__(self, incident_id: int, detail, origin: Screen) -> None:
+        def __init__(self, screen: Screen, key: int, detail, origin: Screen) -> None:
             super().__init__()
-            self.incident_id, self.detail, self.origin = incident_id, detail, origin
+            self.detail_screen, self.key, self.detail, self.origin = screen, key, detail, origin
 
     class OperationFinished(Message):
         """An operation came back from the engine: its outcome for a toast."""
@@ -102,7 +101,7 @@ class UptimeApp(App):
         self.engine = engine  # an EngineThread, or None to show the database only
         self.clock = clock
         self.dashboard = DashboardScreen()
-        self._incident_screen = None
+        self._detail_screens: dict[type, Screen] = {}  # one of each kind, reused (see DetailScreen)
         self.collector = Collector()
         region = config.settings.region if config else "-"
         self.sub_title = f"{region} · {operator}"
@@ -281,40 +280,35 @@ class UptimeApp(App):
     # --- screens ------------------------------------------------------------------------------
 
     def open_incident(self, incident_id: int) -> None:
-        """The incident's detail screen: read first (off the loop), then shown in one paint."""
-        self._read_incident(incident_id, self.screen)
-
-    @work(thread=True, exclusive=True, group="open-incident")
-    def _read_incident(self, incident_id: int, origin: Screen) -> None:
-        self.post_message(self.IncidentRead(incident_id, data.incident_detail(incident_id), origin))
-
-    def on_uptime_app_incident_read(self, message: IncidentRead) -> None:
-        if self.screen is not message.origin:
-            return  # the person went elsewhere meanwhile
-        detail = message.detail
-        pending = self.dashboard.table("incidents").get(message.incident_id)
-        if detail is not None and pending is not None and pending.pending and detail.incident.acknowledged_by is None:
-            detail.incident.acknowledged_by, detail.incident.pending = pending.acknowledged_by, pending.pending
-        screen = self.incident_screen
-        screen.show(message.incident_id, detail)
-        if screen not in self.screen_stack:
-            self.push_screen(screen)
-
-    @property
-    def incident_screen(self):
-        """The one incident detail screen, built on first use and kept (see IncidentScreen)."""
+        """The incident's detail screen."""
         from uptime_tui.tui.screens.incident import IncidentScreen
 
-        if self._incident_screen is None:
-            self._incident_screen = IncidentScreen()
-            self.install_screen(self._incident_screen, "incident")
-        return self._incident_screen
+        self._open_detail(IncidentScreen, incident_id)
 
     def open_monitor(self, monitor_id: int) -> None:
         """The monitor's detail screen."""
         from uptime_tui.tui.screens.monitor import MonitorScreen
 
-        self.push_screen(MonitorScreen(monitor_id))
+        self._open_detail(MonitorScreen, monitor_id)
+
+    def _open_detail(self, kind: type, key: int) -> None:
+        """Read first (off the loop), then show in the one screen of that kind (see DetailScreen)."""
+        screen = self._detail_screens.get(kind)
+        if screen is None:
+            screen = self._detail_screens[kind] = kind()
+            self.install_screen(screen, kind.__name__)
+        self._read_detail(screen, key, self.screen)
+
+    @work(thread=True, exclusive=True, group="open-detail")
+    def _read_detail(self, screen: Screen, key: int, origin: Screen) -> None:
+        self.post_message(self.DetailRead(screen, key, type(screen).read(key), origin))
+
+    def on_uptime_app_detail_read(self, message: DetailRead) -> None:
+        if self.screen is not message.origin:
+            return  # the person went elsewhere meanwhile
+        message.detail_screen.show(message.key, message.detail)
+        if message.detail_screen not in self.screen_stack:
+            self.push_screen(message.detail_screen)
 
     def action_audit_log(self) -> None:
         """L: the audit log."""

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Static
 
 from uptime_tui.tui import data
 from uptime_tui.tui import format as fmt
+from uptime_tui.tui.screens.detail import DetailScreen
 from uptime_tui.tui.widgets.keys_footer import KeysFooter
 from uptime_tui.tui.widgets.pane_table import Column, PaneTable
 
@@ -36,27 +33,10 @@ def _numbered(rows: list[tuple]) -> list[tuple]:
     return [(n, *row) for n, row in enumerate(rows)]
 
 
-class IncidentScreen(Screen):
-    """The keys a, s, r, o and p act on this incident; esc goes back.
+class IncidentScreen(DetailScreen):
+    """The keys a, s, r, o and p act on this incident; esc goes back."""
 
-    The app builds one and shows each incident in it (`show`): composing a screen, its tables and
-    footer again for every incident costs more than a key press may wait.
-    """
-
-    BINDINGS = [Binding("escape,backspace", "app.pop_screen", "Back")]
-
-    class Loaded(Message):
-        """The worker re-read the incident."""
-
-        def __init__(self, detail: data.IncidentDetail | None, incident_id: int) -> None:
-            super().__init__()
-            self.detail, self.incident_id = detail, incident_id
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.incident_id: int | None = None
-        self.detail: data.IncidentDetail | None = None
-        self._composed = False
+    read = staticmethod(data.incident_detail)
 
     def compose(self) -> ComposeResult:
         clock = lambda: self.app.clock()  # noqa: E731
@@ -68,47 +48,24 @@ class IncidentScreen(Screen):
                             clock=clock, id="evidence", empty="no evidence")
         yield KeysFooter()
 
-    def on_mount(self) -> None:
-        self._composed = True
-        if self.incident_id is not None:  # show() came before the first compose
-            self.show(self.incident_id, self.detail)
-
-    def show(self, incident_id: int, detail: data.IncidentDetail | None) -> None:
-        """Show this incident (read by `data.incident_detail`; None: it was deleted)."""
-        if not self._composed:
-            self.incident_id, self.detail = incident_id, detail
-            return
-        if incident_id != self.incident_id or detail is None:
-            self.incident_id = incident_id
-            for table in self.query(PaneTable):  # another incident: no filter, cursor on top
-                table.filter_text = ""
-                table.set_rows([])
-        self.detail = detail
+    def present(self, incident_id: int, detail: data.IncidentDetail | None) -> None:
         if detail is None:
             self.query_one("#incident-head", Static).update(
                 f"Incident #{incident_id} was deleted (esc to go back)")
             return
+        row = self.app.dashboard.table("incidents").get(incident_id)
+        if row is not None and row.pending and detail.incident.acknowledged_by is None:
+            # acknowledged from the dashboard a moment ago; the engine has not answered yet
+            detail.incident.acknowledged_by, detail.incident.pending = row.acknowledged_by, row.pending
         self._show_head(detail.incident, len(detail.group) + 1)
         self.query_one("#timeline", PaneTable).set_rows(_numbered(detail.timeline))
         self.query_one("#evidence", PaneTable).set_rows(_numbered(detail.evidence))
 
-    @work(thread=True, exclusive=True)
-    def reload(self) -> None:
-        """Re-read the incident off the UI's loop."""
-        incident_id = self.incident_id
-        if incident_id is not None:
-            self.post_message(self.Loaded(data.incident_detail(incident_id), incident_id))
-
-    def apply_event(self, payload: dict) -> None:
-        """Events about this incident (or its group) re-read it."""
-        if payload.get("incident_id") == self.incident_id or (
-                self.detail and self.detail.incident.group_id and payload.get("incident_id") in
-                {i.id for i in self.detail.group}):
-            self.reload()
-
-    def on_incident_screen_loaded(self, message: Loaded) -> None:
-        if message.incident_id == self.incident_id:
-            self.show(message.incident_id, message.detail)
+    def concerns(self, payload: dict) -> bool:
+        """Events about this incident (or its group)."""
+        return payload.get("incident_id") == self.key or bool(
+            self.detail and self.detail.incident.group_id
+            and payload.get("incident_id") in {i.id for i in self.detail.group})
 
     def _show_head(self, i: data.IncidentRow, group_size: int) -> None:
         """The incident's summary lines."""

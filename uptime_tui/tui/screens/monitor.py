@@ -3,72 +3,59 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
-from textual.screen import Screen
-from textual.widgets import DataTable, Sparkline, Static
+from textual.widgets import Sparkline, Static
 
 from uptime_tui.tui import data
 from uptime_tui.tui import format as fmt
+from uptime_tui.tui.screens.detail import DetailScreen
 from uptime_tui.tui.widgets.keys_footer import KeysFooter
+from uptime_tui.tui.widgets.pane_table import Column, PaneTable
+
+RESULT_COLUMNS = [
+    Column("Time (UTC)", lambda r, now: fmt.clock(r[1]), 19),
+    Column("Result", lambda r, now: fmt.status("up" if r[2] else "down"), 11),
+    Column("Response", lambda r, now: fmt.milliseconds(r[3] * 1000), 9),
+    Column("Code", lambda r, now: str(r[4] or "-"), 5),
+    Column("Cause", lambda r, now: r[5] or "", min_width=10),
+]
+INCIDENT_COLUMNS = [
+    Column("#", lambda i, now: f"#{i.id}", 5),
+    Column("State", lambda i, now: fmt.badge(fmt.INCIDENT_STATE, i.state(now)), 12),
+    Column("Type", lambda i, now: i.type, 9),
+    Column("Cause", lambda i, now: i.cause or "-", min_width=10),
+    Column("Started", lambda i, now: fmt.clock(i.started_at), 19),
+    Column("For", lambda i, now: fmt.span(((i.resolved_at or now) - i.started_at).total_seconds()), 7),
+]
 
 
-class MonitorScreen(Screen):
+class MonitorScreen(DetailScreen):
     """enter on an incident opens it; p pauses or resumes; esc goes back."""
 
-    BINDINGS = [Binding("escape,backspace", "app.pop_screen", "Back"),
-                Binding("enter", "open_incident", "Incident", show=False)]
-
-    class Loaded(Message):
-        """The worker read the monitor."""
-
-        def __init__(self, detail: data.MonitorDetail | None) -> None:
-            super().__init__()
-            self.detail = detail
-
-    def __init__(self, monitor_id: int) -> None:
-        super().__init__()
-        self.monitor_id = monitor_id
-        self.detail: data.MonitorDetail | None = None
+    BINDINGS = [Binding("enter", "open_incident", "Incident", show=False)]
+    read = staticmethod(data.monitor_detail)
 
     def compose(self) -> ComposeResult:
-        yield Static(f"Monitor {self.monitor_id}", id="monitor-head", classes="detail-head")
+        clock = lambda: self.app.clock()  # noqa: E731
+        yield Static("", id="monitor-head", classes="detail-head")
         with Vertical(classes="detail-body"):
             yield Static("Response time, last checks (oldest left)", id="chart-title", classes="section")
-            yield Sparkline([], id="chart")
-            yield Static("Recent results", classes="section")
-            yield DataTable(id="results", cursor_type="row")
-            yield Static("Incidents", classes="section")
-            yield DataTable(id="monitor-incidents", cursor_type="row")
+            yield Sparkline([0], id="chart")
+            yield PaneTable("Recent results", RESULT_COLUMNS, key=lambda r: r[0], clock=clock, id="results",
+                            search=lambda r: f"{'up' if r[2] else 'down'} {r[4] or ''} {r[5] or ''}",
+                            empty="no results yet")
+            yield PaneTable("Incidents", INCIDENT_COLUMNS, key=lambda i: i.id, clock=clock, id="monitor-incidents",
+                            search=lambda i: f"#{i.id} {i.type} {i.cause or ''}", empty="no incidents")
         yield KeysFooter()
 
-    def on_mount(self) -> None:
-        self.query_one("#chart", Sparkline).styles.height = 3
-        self.query_one("#results", DataTable).add_columns("Time (UTC)", "Result", "Response", "Code", "Cause")
-        self.query_one("#monitor-incidents", DataTable).add_columns("#", "State", "Type", "Cause", "Started", "For")
-        self.reload()
-
-    @work(thread=True, exclusive=True)
-    def reload(self) -> None:
-        """Read the monitor off the UI's loop."""
-        self.post_message(self.Loaded(data.monitor_detail(self.monitor_id)))
-
-    def apply_event(self, payload: dict) -> None:
-        """A check or incident of this monitor re-reads it."""
-        if payload.get("monitor_id") == self.monitor_id or (
-                payload.get("resource_type") == "monitor" and payload.get("resource_id") == self.monitor_id):
-            self.reload()
-
-    def on_monitor_screen_loaded(self, message: Loaded) -> None:
-        detail = self.detail = message.detail
+    def present(self, monitor_id: int, detail: data.MonitorDetail | None) -> None:
         head = self.query_one("#monitor-head", Static)
         if detail is None:
-            head.update(f"Monitor {self.monitor_id} was removed (esc to go back)")
+            head.update(f"Monitor {monitor_id} was removed (esc to go back)")
             return
-        row = self.app.dashboard.table("monitors").get(self.monitor_id)
+        row = self.app.dashboard.table("monitors").get(monitor_id)
         text = Text()
         text.append(f"{detail.name}", style="bold")
         text.append(f"  {detail.type} {detail.target}  ")
@@ -83,38 +70,28 @@ class MonitorScreen(Screen):
         text.append("\np pause/resume · enter open incident · esc back", style="dim")
         head.update(text)
         self.query_one("#chart", Sparkline).data = times or [0]
-        results = self.query_one("#results", DataTable)
-        results.clear()
-        for at, ok, seconds, code, cause in detail.results:
-            results.add_row(fmt.clock(at), fmt.status("up" if ok else "down"), fmt.milliseconds(seconds * 1000),
-                            str(code or "-"), cause or "")
-        incidents = self.query_one("#monitor-incidents", DataTable)
-        incidents.clear()
-        now = self.app.clock()
-        for i in detail.incidents:
-            incidents.add_row(f"#{i.id}", fmt.badge(fmt.INCIDENT_STATE, i.state(now)), i.type, i.cause or "-",
-                              fmt.clock(i.started_at), fmt.span(((i.resolved_at or now) - i.started_at).total_seconds()),
-                              key=str(i.id))
+        self.query_one("#results", PaneTable).set_rows([(n, *r) for n, r in enumerate(detail.results)])
+        self.query_one("#monitor-incidents", PaneTable).set_rows(detail.incidents)
 
-    def _incident_under_cursor(self) -> data.IncidentRow | None:
-        if self.detail is None or not self.detail.incidents:
-            return None
-        table = self.query_one("#monitor-incidents", DataTable)
-        return self.detail.incidents[min(table.cursor_row, len(self.detail.incidents) - 1)]
+    def concerns(self, payload: dict) -> bool:
+        """A check or incident of this monitor."""
+        return payload.get("monitor_id") == self.key or (
+            payload.get("resource_type") == "monitor" and payload.get("resource_id") == self.key)
 
     def selected_incident(self) -> data.IncidentRow | None:
         """The incident under the cursor in the Incidents table."""
-        return self._incident_under_cursor() if self.focused is self.query_one("#monitor-incidents") else None
+        table = self.query_one("#monitor-incidents", PaneTable)
+        return table.selected if self.focused is table else None
 
     def selected_resource(self) -> tuple[str, int, str, bool] | None:
         """This monitor."""
         if self.detail is None:
             return None
-        row = self.app.dashboard.table("monitors").get(self.monitor_id)
-        return ("monitor", self.monitor_id, self.detail.name, row is not None and row.status == "paused")
+        row = self.app.dashboard.table("monitors").get(self.key)
+        return ("monitor", self.key, self.detail.name, row is not None and row.status == "paused")
 
     def action_open_incident(self) -> None:
-        """Open the incident under the cursor."""
-        incident = self._incident_under_cursor()
+        """Open the incident under the Incidents table's cursor."""
+        incident = self.query_one("#monitor-incidents", PaneTable).selected
         if incident is not None:
             self.app.open_incident(incident.id)

@@ -1,0 +1,79 @@
+"""DetailScreen: what the incident and monitor screens share.
+
+The app builds one screen of each kind and shows every incident (or monitor) in it: composing a
+screen, its tables and its footer again for each one cost more than a key press may wait. What to
+show is read in a thread worker first (`UptimeApp.open_detail`), then shown in a single paint;
+events about it re-read it while it is on screen.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from textual import work
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+
+from uptime_tui.tui.widgets.pane_table import PaneTable
+
+
+class DetailScreen(Screen):
+    """Subclasses give `read` (runs in a worker), `present` and `concerns`."""
+
+    BINDINGS = [Binding("escape,backspace", "app.pop_screen", "Back")]
+
+    read: Callable[[int], Any]  # the thing's id -> what to show (None: it was removed)
+
+    class Loaded(Message):
+        """A worker re-read what the screen shows."""
+
+        def __init__(self, key: int, detail: Any) -> None:
+            super().__init__()
+            self.key, self.detail = key, detail
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.key: int | None = None
+        self.detail: Any = None
+        self._composed = False
+
+    def on_mount(self) -> None:
+        self._composed = True
+        if self.key is not None:  # show() came before the first compose
+            self.show(self.key, self.detail)
+
+    def show(self, key: int, detail: Any) -> None:
+        """Show this thing, as read by `read` (None: it was removed)."""
+        if not self._composed:
+            self.key, self.detail = key, detail
+            return
+        if key != self.key or detail is None:
+            self.key = key
+            for table in self.query(PaneTable):  # another one: no filter, cursor on top
+                table.filter_text = ""
+                table.set_rows([])
+        self.detail = detail
+        self.present(key, detail)
+
+    def present(self, key: int, detail: Any) -> None:
+        raise NotImplementedError
+
+    def concerns(self, payload: dict) -> bool:
+        """Whether an engine event is about what the screen shows."""
+        raise NotImplementedError
+
+    def apply_event(self, payload: dict) -> None:
+        if self.key is not None and self.concerns(payload):
+            self.reload()
+
+    @work(thread=True, exclusive=True)
+    def reload(self) -> None:
+        """Re-read what the screen shows, off the UI's loop."""
+        key = self.key
+        if key is not None:
+            self.post_message(self.Loaded(key, type(self).read(key)))
+
+    def on_detail_screen_loaded(self, message: Loaded) -> None:
+        if message.key == self.key:
+            self.show(message.key, message.detail)
