@@ -368,9 +368,11 @@ def monitor_detail(monitor_id: int, limit: int = 100) -> MonitorDetail | None:
     m = Monitor.get_or_none(Monitor.id == monitor_id)
     if m is None:
         return None
-    results = [(r.checked_at, r.success, r.response_time, r.status_code, r.cause)
-               for r in CheckResult.select().where(CheckResult.monitor == monitor_id)
-               .order_by(CheckResult.checked_at.desc(), CheckResult.id.desc()).limit(limit)]
+    results = list(CheckResult.select(CheckResult.checked_at, CheckResult.success, CheckResult.response_time,
+                                      CheckResult.status_code, CheckResult.cause)
+                   .where(CheckResult.monitor == monitor_id)
+                   .order_by(CheckResult.checked_at.desc(), CheckResult.id.desc()).limit(limit)
+                   .tuples())  # tuples: a model object per result costs more than the query
     incidents = [_incident_row(i) for i in Incident.select(*INCIDENT_FIELDS).where(
         (Incident.resource_type == "monitor") & (Incident.resource_id == monitor_id))
         .order_by(Incident.started_at.desc()).limit(50)]
