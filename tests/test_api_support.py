@@ -1,14 +1,15 @@
-"""Shared by the API tests (no tests here): a running engine with its listener on an ephemeral
+"""Shared by the API, operations and console tests (no tests here): a running engine with its listener on an ephemeral
 127.0.0.1 port, a fake clock, API keys, and check results fed in as the probes would send them."""
 
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import httpx
 
 from uptime_tui.checks.result import CheckResult
 from uptime_tui.config import parse_config
+from uptime_tui.demo import FixedClock
 from uptime_tui.engine.service import Engine, EngineOptions
 from uptime_tui.store.models import Incident
 
@@ -33,17 +34,11 @@ api_keys:
 """
 
 
-class Clock:
-    """A clock the test moves by hand."""
+class Clock(FixedClock):
+    """A clock the test moves by hand, from T0."""
 
     def __init__(self, now: datetime = T0):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta) -> None:
-        self.now += timedelta(**delta)
+        super().__init__(now)
 
 
 def config(text: str = CONFIG):

@@ -4,7 +4,7 @@ results are fed in as the probes would deliver them)."""
 
 import asyncio
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -22,9 +22,9 @@ from uptime_tui.tui.dialogs.resolve import ResolveDialog
 from uptime_tui.tui.dialogs.snooze import SnoozeDialog, parse_duration
 from uptime_tui.tui.widgets.pane_table import PaneTable
 
+from test_api_support import Clock
 from test_engine import free_port
 
-T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 
 CONFIG = """
 settings: {listen: "127.0.0.1:9", organization_id: org, team_id: team, group_window: 2m, region: test}
@@ -36,19 +36,6 @@ monitors:
 heartbeats:
   - {id: job, name: Nightly job, period: 1h, grace: 1m, token: job-token-12345}
 """
-
-
-class Clock:
-    """A clock shared by the engine thread and the console; moves only when told."""
-
-    def __init__(self):
-        self.now = T0
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **delta):
-        self.now += timedelta(**delta)
 
 
 async def until(pilot, predicate, what="condition", tries=200, delay=0.03):

@@ -3,7 +3,6 @@ goes down, the incident appears, `a` acknowledges it, `r` resolves it with a rea
 audit log screen shows both under the operator's name."""
 
 import pytest
-from aiohttp import web
 
 from uptime_tui.config import parse_config
 from uptime_tui.engine.runner import EngineThread
@@ -15,60 +14,49 @@ from uptime_tui.tui.dialogs.resolve import ResolveDialog
 from uptime_tui.tui.screens.audit import AuditScreen
 
 from test_console import lines, until
+from test_engine import Target
 
 
 @pytest.mark.anyio
 async def test_target_down_incident_acknowledged_resolved_and_audited(tmp_path):
-    healthy = {"now": True}
-
-    async def handler(request):
-        return web.Response(status=200 if healthy["now"] else 503, text="ok")
-
-    server = web.Application()
-    server.router.add_get("/", handler)
-    runner = web.AppRunner(server, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    config = parse_config(f"""
+    async with Target() as target:
+        config = parse_config(f"""
 settings: {{listen: "127.0.0.1:9", region: e2e}}
 monitors:
-  - {{id: shop, name: Shop, type: http, url: "http://127.0.0.1:{port}/", interval: 1s, timeout: 1s,
+  - {{id: shop, name: Shop, type: http, url: "http://127.0.0.1:{target.port}/", interval: 1s, timeout: 1s,
      confirmation: 1, recovery: 1}}
 """, "e2e.yaml", {})
-    database = open_database(str(tmp_path / "uptime.db"))
-    engine = EngineThread(lambda: Engine(config, database, options=EngineOptions(listen=False)))
-    app = build_app(config, operator="alice", engine=engine)
-    try:
-        async with app.run_test(size=(100, 30), notifications=True) as pilot:
-            monitors = app.dashboard.table("monitors")
-            await until(pilot, lambda: any("● up" in line and "Shop" in line for line in lines(monitors)),
-                        "the monitor to come up", tries=300)
-            healthy["now"] = False
-            incidents = app.dashboard.table("incidents")
-            await until(pilot, lambda: any("Shop" in line and "★ new" in line for line in lines(incidents)),
-                        "the incident row", tries=300)
-            assert any("✖ down" in line for line in lines(monitors))
-            await pilot.press("tab")
-            assert app.focused is incidents
-            await pilot.press("a")
-            await until(pilot, lambda: any("✓ ack alice" in line for line in lines(incidents)), "the acknowledgement")
-            await pilot.press("r")
-            await until(pilot, lambda: isinstance(app.screen, ResolveDialog))
-            await pilot.press(*"fixed", "enter")
-            await until(pilot, lambda: any("✔ resolved" in line for line in lines(incidents)), "the resolution")
-            incident = Incident.get()
-            assert (incident.acknowledged_by, incident.resolved_by, incident.resolution_reason) == ("alice", "alice", "fixed")
-            await pilot.press("L")
-            await until(pilot, lambda: isinstance(app.screen, AuditScreen) and app.screen.query_one("#audit").row_count)
-            table = app.screen.query_one("#audit")
-            shown = [(str(table.get_row_at(i)[1]), str(table.get_row_at(i)[2])) for i in range(table.row_count)]
-            assert ("alice (user)", "incident.acknowledged") in shown
-            assert ("alice (user)", "incident.resolved") in shown
-            assert {e.actor_name for e in AuditEntry.select().where(AuditEntry.action.in_(
-                ["incident.acknowledged", "incident.resolved"]))} == {"alice"}
-            await pilot.press("escape", "q")
-    finally:
-        await runner.cleanup()
-        database.close()
+        database = open_database(str(tmp_path / "uptime.db"))
+        engine = EngineThread(lambda: Engine(config, database, options=EngineOptions(listen=False)))
+        app = build_app(config, operator="alice", engine=engine)
+        try:
+            async with app.run_test(size=(100, 30), notifications=True) as pilot:
+                monitors = app.dashboard.table("monitors")
+                await until(pilot, lambda: any("● up" in line and "Shop" in line for line in lines(monitors)),
+                            "the monitor to come up", tries=300)
+                target.status = 503
+                incidents = app.dashboard.table("incidents")
+                await until(pilot, lambda: any("Shop" in line and "★ new" in line for line in lines(incidents)),
+                            "the incident row", tries=300)
+                assert any("✖ down" in line for line in lines(monitors))
+                await pilot.press("tab")
+                assert app.focused is incidents
+                await pilot.press("a")
+                await until(pilot, lambda: any("✓ ack alice" in line for line in lines(incidents)), "the acknowledgement")
+                await pilot.press("r")
+                await until(pilot, lambda: isinstance(app.screen, ResolveDialog))
+                await pilot.press(*"fixed", "enter")
+                await until(pilot, lambda: any("✔ resolved" in line for line in lines(incidents)), "the resolution")
+                incident = Incident.get()
+                assert (incident.acknowledged_by, incident.resolved_by, incident.resolution_reason) == ("alice", "alice", "fixed")
+                await pilot.press("L")
+                await until(pilot, lambda: isinstance(app.screen, AuditScreen) and app.screen.query_one("#audit").row_count)
+                table = app.screen.query_one("#audit")
+                shown = [(str(table.get_row_at(i)[1]), str(table.get_row_at(i)[2])) for i in range(table.row_count)]
+                assert ("alice (user)", "incident.acknowledged") in shown
+                assert ("alice (user)", "incident.resolved") in shown
+                assert {e.actor_name for e in AuditEntry.select().where(AuditEntry.action.in_(
+                    ["incident.acknowledged", "incident.resolved"]))} == {"alice"}
+                await pilot.press("escape", "q")
+        finally:
+            database.close()

@@ -7,12 +7,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from uptime_tui.checks.result import CheckResult
 from uptime_tui.config import parse_config
 from uptime_tui.engine.operations import OperationRefused, Operator
 from uptime_tui.engine.service import Engine, EngineOptions
 from uptime_tui.store import open_database
 from uptime_tui.store.models import AuditEntry, Event, Incident, Monitor
+
+from test_api_support import Clock, feed, open_incident
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 ALICE, BOB = Operator("user", "alice", {"host": "jump-1"}), Operator("user", "bob", {"host": "jump-2"})
@@ -41,17 +42,6 @@ policies:
 """
 
 
-class Clock:
-    def __init__(self):
-        self.now = T0
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **delta):
-        self.now += timedelta(**delta)
-
-
 @pytest.fixture
 def database(database_url):
     return open_database(database_url)
@@ -67,20 +57,6 @@ async def engine_on(database, clock, text=CONFIG):
         yield engine, queue
     finally:
         await engine.stop()
-
-
-async def feed(engine, clock, key, success=True, times=1, degraded=False):
-    monitor = engine.monitors[key].item
-    for _ in range(times):
-        await engine.record_result(monitor, CheckResult(
-            key, success, None if success else "HTTP 503", 0.05, 10.0, 200 if success else 503,
-            "local", clock.now, degraded=degraded))
-        clock.advance(seconds=1)
-
-
-async def open_incident(engine, clock, key="web") -> Incident:
-    await feed(engine, clock, key, success=False, times=2)
-    return Incident.get(Incident.resource_key == key, Incident.active == True)  # noqa: E712
 
 
 def drain(queue) -> list[dict]:
