@@ -12,6 +12,7 @@ from textual import events
 
 from uptime_tui.checks.result import CheckResult
 from uptime_tui.config import load_config, parse_config
+from uptime_tui.engine.operations import Operator
 from uptime_tui.engine.runner import EngineThread
 from uptime_tui.engine.service import Engine, EngineOptions
 from uptime_tui.store import open_database
@@ -345,6 +346,10 @@ async def test_audit_log_filters_and_exports_csv(tmp_path, monkeypatch):
         await until(pilot, lambda: list(tmp_path.glob("uptime-tui-audit-*.csv")), "the CSV file")
         exported = next(tmp_path.glob("uptime-tui-audit-*.csv")).read_bytes().decode()
         assert exported.count("\r\n") == 2 and "incident.acknowledged" in exported
+
+        other = await open_incident(app, pilot, clock, "solo")  # meanwhile, from another console:
+        await asyncio.wrap_future(app.engine.call(lambda e: e.acknowledge(other.id, Operator.person("alice"))))
+        await until(pilot, lambda: table.row_count == 2, "the new entry on the open audit log")
         await pilot.press("escape")
         assert app.screen is app.dashboard
 

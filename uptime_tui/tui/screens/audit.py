@@ -46,6 +46,8 @@ class AuditScreen(Screen):
         super().__init__()
         self.criteria = audit.Filter()
         self.next_before_id: int | None = None
+        self.paged = False  # older pages are shown below the first
+        self._reload_timer = None
         self.export_dir = Path(export_dir)
 
     def compose(self) -> ComposeResult:
@@ -68,6 +70,7 @@ class AuditScreen(Screen):
 
     def on_audit_screen_loaded(self, message: Loaded) -> None:
         table = self.query_one("#audit", DataTable)
+        self.paged = message.append
         if not message.append:
             table.clear()
         for entry in message.page:
@@ -126,7 +129,16 @@ class AuditScreen(Screen):
         self.app.notify(message.text, severity="information" if message.ok else "error", timeout=10)
 
     def apply_event(self, payload: dict) -> None:
-        """New operations show up (first page only, so paging is not disturbed)."""
+        """Entries that events bring (incident changes, pauses) show up, once a burst settles,
+        while the first page is shown (a person paging back is not disturbed)."""
+        name = payload["event"]
+        if (name.startswith("incident.") or name.endswith("paused")) and not self.paged \
+                and self._reload_timer is None:
+            self._reload_timer = self.set_timer(0.5, self._reload_after_events)
+
+    def _reload_after_events(self) -> None:
+        self._reload_timer = None
+        self.load()
 
     def reload(self) -> None:
         """After an operation: the first page again."""
