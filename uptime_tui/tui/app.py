@@ -229,31 +229,27 @@ class UptimeApp(App):
 
     def action_snooze(self) -> None:
         """s: snooze the selected incident for a duration picked in a dialog."""
-        incident = self._incident()
-        if incident is None:
-            return
-        me, group = self.operator_identity, incident.group_id is not None
-        what = f"incident #{incident.id} ({incident.resource_name})" + (" and its group" if group else "")
-
-        def snooze(duration) -> None:
-            if duration is not None:
-                self.operate(lambda e: e.snooze(incident.id, me, duration=duration, whole_group=group))
-
-        self.push_screen(SnoozeDialog(what), snooze)
+        self._ask_then_operate(SnoozeDialog, lambda e, incident_id, me, duration, group: e.snooze(
+            incident_id, me, duration=duration, whole_group=group))
 
     def action_resolve(self) -> None:
         """r: resolve the selected incident with a reason typed in a dialog."""
+        self._ask_then_operate(ResolveDialog, lambda e, incident_id, me, reason, group: e.resolve(
+            incident_id, me, reason, whole_group=group))
+
+    def _ask_then_operate(self, dialog: type, operation: Callable) -> None:
+        """Ask in `dialog` about the selected incident (and its group); act on the answer unless cancelled."""
         incident = self._incident()
         if incident is None:
             return
         me, group = self.operator_identity, incident.group_id is not None
         what = f"incident #{incident.id} ({incident.resource_name})" + (" and its group" if group else "")
 
-        def resolve(reason) -> None:
-            if reason:
-                self.operate(lambda e: e.resolve(incident.id, me, reason, whole_group=group))
+        def answered(answer) -> None:
+            if answer:
+                self.operate(lambda e: operation(e, incident.id, me, answer, group))
 
-        self.push_screen(ResolveDialog(what), resolve)
+        self.push_screen(dialog(what), answered)
 
     def action_reopen(self) -> None:
         """o: reopen the selected resolved incident."""
