@@ -14,7 +14,7 @@ from uptime_tui.store import open_database
 from uptime_tui.store.models import CheckResult as CheckResultRow
 from uptime_tui.store.models import Monitor
 from uptime_tui.store.sync import sync_definitions
-from uptime_tui.store.writer import BATCH_SIZE, Writer
+from uptime_tui.store.writer import BATCH_SIZE, Writer, update_states
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 
@@ -166,3 +166,10 @@ async def test_a_cancelled_await_does_not_stop_the_writer(writer):
         await task
     release.set()
     assert await asyncio.wait_for(writer.run_async(lambda: "after"), 1) == "after"
+
+
+def test_update_states_stores_many_states_in_one_job(writer, store):
+    states = {"web": {"status": "up", "consecutive_successes": 3, "last": "2026-11-23T12:00:00Z"},
+              "db": {"status": "down", "evidence": [{"cause": "refused"}]}}
+    writer.run(lambda: update_states(Monitor, [(store[key], state) for key, state in states.items()])).result(10)
+    assert {m.key: m.state for m in Monitor.select()} == states

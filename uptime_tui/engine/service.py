@@ -34,7 +34,7 @@ from uptime_tui.store import auditlog
 from uptime_tui.store.models import Heartbeat, HeartbeatPing, Monitor
 from uptime_tui.store.retention import run_retention
 from uptime_tui.store.sync import DefinitionChange, sync_definitions
-from uptime_tui.store.writer import Writer
+from uptime_tui.store.writer import Writer, update_states
 
 log = logging.getLogger(__name__)
 
@@ -267,14 +267,12 @@ class Engine(Commands):
 
     async def _flush_states(self) -> None:
         dirty, self._dirty = self._dirty, set()
-        rows = [(t.resource.model, t.resource.row_id, t.state.to_dict())
-                for kind, key in dirty
-                if (t := (self.monitors if kind == "monitor" else self.heartbeats).get(key))]
-        if rows:
-            def write():
-                for model, row_id, state in rows:
-                    model.update(state=state).where(model.id == row_id).execute()
-            await self.writer.run_async(write)
+        by_model: dict[type, list[tuple[int, dict]]] = {}
+        for kind, key in dirty:
+            if tracked := (self.monitors if kind == "monitor" else self.heartbeats).get(key):
+                by_model.setdefault(tracked.resource.model, []).append((tracked.resource.row_id, tracked.state.to_dict()))
+        if by_model:
+            await self.writer.run_async(lambda: [update_states(model, rows) for model, rows in by_model.items()])
 
     async def _apply_config(self, config: cfg.Config) -> list[DefinitionChange]:
         """Sync definitions (with created/destroyed events) and rebuild what the engine tracks."""
