@@ -6,7 +6,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Sparkline, Static
+from textual.widget import Widget
+from textual.widgets import Static
 
 from uptime_tui.tui import data
 from uptime_tui.tui import format as fmt
@@ -31,6 +32,24 @@ INCIDENT_COLUMNS = [
 ]
 
 
+class ResponseChart(Widget):
+    """The last checks' response times as block characters, oldest left, across the screen.
+
+    Textual's Sparkline took 13 ms and more to draw each time the screen was shown; this is the
+    dashboard's sparkline (format.sparkline), one line wide.
+    """
+
+    DEFAULT_CSS = "ResponseChart { height: 1; padding: 0 1; color: $accent; }"
+    values: list[float] = []
+
+    def show(self, values: list[float]) -> None:
+        self.values = values
+        self.refresh()
+
+    def render(self) -> str:
+        return fmt.sparkline(self.values, self.content_size.width) or "no checks yet"
+
+
 class MonitorScreen(DetailScreen):
     """enter on an incident opens it; p pauses or resumes; esc goes back."""
 
@@ -42,7 +61,7 @@ class MonitorScreen(DetailScreen):
         yield Static("", id="monitor-head", classes="detail-head")
         with Vertical(classes="detail-body"):
             yield Static("Response time, last checks (oldest left)", id="chart-title", classes="section")
-            yield Sparkline([0], id="chart")
+            yield ResponseChart(id="chart")
             yield PaneTable("Recent results", RESULT_COLUMNS, key=lambda r: r[0], clock=clock, id="results",
                             search=lambda r: f"{'up' if r[2] else 'down'} {r[4] or ''} {r[5] or ''}",
                             empty="no results yet")
@@ -69,7 +88,7 @@ class MonitorScreen(DetailScreen):
                         f"median {fmt.milliseconds(ordered[len(ordered) // 2])}, max {fmt.milliseconds(ordered[-1])}")
         text.append("\np pause/resume · enter open incident · esc back", style="dim")
         head.update(text)
-        self.query_one("#chart", Sparkline).data = times or [0]
+        self.query_one("#chart", ResponseChart).show(times)
         self.query_one("#results", PaneTable).set_rows([(n, *r) for n, r in enumerate(detail.results)])
         self.query_one("#monitor-incidents", PaneTable).set_rows(detail.incidents)
 
