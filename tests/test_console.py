@@ -18,9 +18,11 @@ from uptime_tui.engine.service import Engine, EngineOptions
 from uptime_tui.store import open_database
 from uptime_tui.store.models import AuditEntry, Incident, Monitor
 from uptime_tui.store.sync import sync_definitions
+from uptime_tui.tui import data
 from uptime_tui.tui.app import build_app
 from uptime_tui.tui.dialogs.resolve import ResolveDialog
 from uptime_tui.tui.dialogs.snooze import SnoozeDialog, parse_duration
+from uptime_tui.tui.screens.dashboard import DashboardScreen
 from uptime_tui.tui.widgets.pane_table import PaneTable
 
 from test_api_support import Clock
@@ -139,6 +141,23 @@ async def test_a_acknowledges_and_writes_the_audit_log_as_the_operator(tmp_path)
         await pilot.press("a")  # a second time: refused, and the toast says by whom
         await until(pilot, lambda: any("already acknowledged by alice" in t for t in toasts(app)))
         assert len(audit_by("incident.acknowledged")) == 1
+
+
+@pytest.mark.anyio
+async def test_a_load_read_before_an_acknowledgement_does_not_take_it_back(tmp_path):
+    """A reload that read the database just before the acknowledgement committed arrives after
+    it: the row keeps showing the acknowledgement (it flickered back to new, seen in the bench)."""
+    async with console(tmp_path) as (app, pilot, clock):
+        incident = await open_incident(app, pilot, clock)
+        await focus_incident(app, pilot, incident.id)
+        stale, number = data.load_incidents(clock.now), app.dashboard._loads_started  # a load in flight
+        await pilot.press("a")
+        await until(pilot, lambda: Incident.get_by_id(incident.id).acknowledged_by == "alice", "the acknowledgement")
+        table = app.dashboard.table("incidents")
+        await until(pilot, lambda: table.get(incident.id).acknowledged_by == "alice" and not table.get(incident.id).pending)
+        app.dashboard.post_message(DashboardScreen.Loaded(incidents=stale, number=number))
+        await pilot.pause(0.1)
+        assert any("✓ ack alice" in line for line in lines(table))
 
 
 @pytest.mark.anyio

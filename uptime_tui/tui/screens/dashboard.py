@@ -49,10 +49,11 @@ class DashboardScreen(Screen):
         """A worker read the dashboard (or part of it: None fields were not read)."""
 
         def __init__(self, monitors=None, heartbeats=None, incidents=None, events=None,
-                     generation: int = 0) -> None:
+                     generation: int = 0, number: int = 0) -> None:
             super().__init__()
             self.monitors, self.heartbeats, self.incidents, self.events = monitors, heartbeats, incidents, events
             self.generation = generation
+            self.number = number  # which load this is: they are numbered as they start
             self.with_stats = True  # False: the monitors' results follow in a StatsLoaded
 
     class StatsLoaded(Message):
@@ -76,6 +77,11 @@ class DashboardScreen(Screen):
         self._loading = False  # one load at a time: two at once share the GIL and both paint late
         self._queued: set[str] = set()
         self._generation = 0  # bumped by a full reload; older loads skip their second read
+        self._loads_started = 0
+        # incident id -> the number of the last load started before the pane learnt of a change
+        # to it (an event, an acknowledgement shown or answered): that load and older ones may
+        # have read the database before the change, and must not take it back on screen.
+        self._learnt: dict[int, int] = {}
 
     def compose(self) -> ComposeResult:
         clock = self.app.clock
@@ -110,8 +116,7 @@ class DashboardScreen(Screen):
         if self._loading:
             self._queued |= parts
             return
-        self._loading = True
-        self._load(parts, self._generation)
+        self._start_load(parts)
 
     def schedule_reload(self, *parts: str, delay: float = 0.3) -> None:
         """Reload soon, once for a burst of events."""
@@ -126,7 +131,7 @@ class DashboardScreen(Screen):
             self.reload(*parts)
 
     @work(thread=True, group="dashboard-load")
-    def _load(self, parts: frozenset, generation: int) -> None:
+    def _load(self, parts: frozenset, generation: int, number: int) -> None:
         try:
             app = self.app
             now = app.clock()
@@ -138,7 +143,7 @@ class DashboardScreen(Screen):
                 monitors=monitors,
                 heartbeats=data.load_heartbeats(app.config, now) if "heartbeats" in parts else None,
                 incidents=data.load_incidents(now) if "incidents" in parts else None,
-                events=data.load_events() if "events" in parts else None, generation=generation)
+                events=data.load_events() if "events" in parts else None, generation=generation, number=number)
             loaded.with_stats = not split
             self.post_message(loaded)
             if split and generation == self._generation:  # else a full reload follows
@@ -152,6 +157,7 @@ class DashboardScreen(Screen):
             if not message.with_stats:
                 self._keep_stats(message.monitors)
         if message.incidents is not None:
+            self._keep_learnt(message.incidents, message.number)
             self._keep_pending(message.incidents)
         for name in ("monitors", "heartbeats", "incidents", "events"):
             rows = getattr(message, name)
@@ -179,11 +185,25 @@ class DashboardScreen(Screen):
         self._loading = False
         if self._queued:
             parts, self._queued = self._queued, set()
-            self._load_queued(frozenset(parts))
+            self._start_load(frozenset(parts))
 
-    def _load_queued(self, parts: frozenset) -> None:
+    def _start_load(self, parts: frozenset) -> None:
         self._loading = True
-        self._load(parts, self._generation)
+        self._loads_started += 1
+        self._load(parts, self._generation, self._loads_started)
+
+    def _incidents_learnt(self, ids) -> None:
+        """The incidents pane learnt of changes the loads in flight may not have read."""
+        for incident_id in ids:
+            self._learnt[incident_id] = self._loads_started
+
+    def _keep_learnt(self, rows: list[data.IncidentRow], number: int) -> None:
+        """A load read before a change the pane shows keeps the row as shown (no flicker back)."""
+        current = self.table("incidents")
+        for i, row in enumerate(rows):
+            if number <= self._learnt.get(row.id, -1) and (shown := current.get(row.id)) is not None:
+                rows[i] = shown
+        self._learnt = {k: n for k, n in self._learnt.items() if n >= number}
 
     def _keep_stats(self, rows: list[data.MonitorRow]) -> None:
         """Until the second read fills them, a reloaded row keeps the results it showed."""
@@ -225,9 +245,11 @@ class DashboardScreen(Screen):
             self._acknowledging[row.id] = who
             table.row_changed(row.id)
         if marked:
+            self._incidents_learnt(row.id for row in marked)
             self.tick_header(recount=False)
 
         def settle(ok: bool) -> None:
+            self._incidents_learnt(row.id for row in marked)
             for row in marked:
                 self._acknowledging.pop(row.id, None)
                 current = table.get(row.id)
@@ -287,6 +309,7 @@ class DashboardScreen(Screen):
             row.active, row.resolved_at = True, None
         else:
             return
+        self._incidents_learnt([row.id])
         table.row_changed(row.id)
 
     def _monitor_checked(self, payload: dict) -> None:
