@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -210,6 +211,7 @@ async def run(label: str, monitors: int, incidents: int, rate: float, presses: i
                 figures[f"{kind}_n"] = len(values)
     thread.stop()
     database.close()
+    shutil.rmtree(directory, ignore_errors=True)
     return figures
 
 
