@@ -203,9 +203,12 @@ class UptimeApp(App):
             message.settle(message.ok)
         self.notify(message.message, severity="information" if message.ok else "warning",
                     title="Done" if message.ok else "Not done", timeout=6)
-        self.dashboard.schedule_reload("incidents", "events", "heartbeats", delay=0.1)
-        if hasattr(self.screen, "reload") and self.screen is not self.dashboard:
-            self.screen.reload()
+        if not message.ok:
+            # A change the engine made publishes events, and the panes reload on those; a refusal
+            # publishes none, and the panes may show what someone else did meanwhile.
+            self.dashboard.schedule_reload("incidents", "events", "heartbeats", delay=0.1)
+            if hasattr(self.screen, "reload") and self.screen is not self.dashboard:
+                self.screen.reload()
 
     def _incident(self):
         incident = getattr(self.screen, "selected_incident", lambda: None)()
