@@ -267,3 +267,22 @@ async def test_snoozed_incident_sends_nothing_until_it_resolves(database):
     finally:
         receiver.stop()
     assert [r.json["event"] for r in receiver.on("/hook")] == ["incident.resolved"]
+
+
+@pytest.mark.anyio
+async def test_stop_ends_the_delivery_loop_even_when_it_is_woken_at_that_moment(database):
+    """On Python 3.11, asyncio.wait_for swallowed a cancellation that came as its wait ended: a
+    wake at the moment of stop() left the delivery loop running and stop() waiting for it forever
+    (an engine that never stopped, seen once in CI)."""
+    config = make_config([monitor_config("a", [])], [])
+    for _ in range(20):
+        writer = Writer(database, lambda: {}).start()
+        notifier = Notifier(config, database, writer, options=FAST)
+        await notifier.start()
+        await asyncio.sleep(0.01)  # the loop now waits to be woken
+        notifier.wake()
+        try:
+            async with asyncio.timeout(5):
+                await notifier.stop()
+        finally:
+            await asyncio.to_thread(writer.stop)

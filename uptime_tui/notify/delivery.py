@@ -165,9 +165,12 @@ class Notifier:
                 raise
             except Exception as exc:  # a database hiccup: try again at the next poll
                 log.error("notification delivery: %s", self.redact(f"{type(exc).__name__}: {exc}"))
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
+            # arrives as the wait ends (a wake), and stop() then waited for this loop forever.
             try:
-                await asyncio.wait_for(self._wake.wait(), self.options.poll_interval)
-            except asyncio.TimeoutError:
+                async with asyncio.timeout(self.options.poll_interval):
+                    await self._wake.wait()
+            except TimeoutError:
                 pass
             self._wake.clear()
 

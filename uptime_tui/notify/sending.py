@@ -99,6 +99,7 @@ class Senders:
             self.apprise[channel.id] = sender
         limit = channel.timeout * 2 + 5
         try:
-            return await asyncio.wait_for(loop.run_in_executor(self.pool, sender.send, text), limit)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(limit):  # not wait_for: see Notifier._run
+                return await loop.run_in_executor(self.pool, sender.send, text)
+        except TimeoutError:
             return SendResult(False, f"Apprise gave no answer within {limit:g}s")

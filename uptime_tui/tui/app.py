@@ -188,7 +188,8 @@ class UptimeApp(App):
         # the screens' database reads run in. Shielded: a timeout stops waiting, not the operation.
         try:
             future = asyncio.wrap_future(self.engine.call(call))
-            outcome = await asyncio.wait_for(asyncio.shield(future), OPERATION_TIMEOUT)
+            async with asyncio.timeout(OPERATION_TIMEOUT):  # not wait_for: see Notifier._run
+                outcome = await asyncio.shield(future)
         except OperationRefused as refused:
             self.post_message(self.OperationFinished(False, refused.message, settle))
         except Exception as exc:  # a timeout or a database error: say so, never crash the console
