@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import socket
 import time
 from datetime import datetime, timezone
@@ -19,6 +20,9 @@ CHUNK = 64 * 1024
 ENDLESS_LIMIT = 2 * 1024**3  # "endless": far more than a bounded reader may ever take
 STOP = web.AppKey("stop", asyncio.Event)
 SENT = web.AppKey("sent", dict)
+# The credentials /private wants; in a URL they are percent-encoded (PRIVATE_USERINFO).
+PRIVATE_USER, PRIVATE_PASSWORD = "probe", "p@ss:w0rd"
+PRIVATE_USERINFO = "probe:p%40ss%3Aw0rd"
 
 
 def monitor(url: str, **options) -> Monitor:
@@ -45,6 +49,23 @@ async def _loop(request: web.Request) -> web.Response:
 
 async def _redirect_with_endless_body(request: web.Request) -> web.StreamResponse:
     return await _endless(request, web.StreamResponse(status=302, headers={"Location": "/ok"}))
+
+
+async def _private(request: web.Request) -> web.Response:
+    """200 with the right basic credentials, 401 otherwise."""
+    expected = base64.b64encode(f"{PRIVATE_USER}:{PRIVATE_PASSWORD}".encode()).decode()
+    if request.headers.get("Authorization") != f"Basic {expected}":
+        return web.Response(status=401, headers={"WWW-Authenticate": 'Basic realm="test"'})
+    return web.Response(text="private ok")
+
+
+async def _to_private(request: web.Request) -> web.Response:
+    raise web.HTTPFound("/private")
+
+
+async def _to_other_host(request: web.Request) -> web.Response:
+    """A redirect to the same server under another name: another origin to httpx."""
+    raise web.HTTPFound(f"http://localhost:{request.url.port}/private")
 
 
 async def _echo(request: web.Request) -> web.Response:
@@ -116,6 +137,9 @@ async def server():
     app.router.add_get("/hang", _hang)
     app.router.add_get("/endless", _endless)
     app.router.add_get("/needle/{offset}", _needle_at)
+    app.router.add_get("/private", _private)
+    app.router.add_get("/to-private", _to_private)
+    app.router.add_get("/to-other-host", _to_other_host)
     runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.5)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -289,3 +313,42 @@ async def test_many_concurrent_checks_share_one_client(server, client):
     _, base = server
     results = await asyncio.gather(*(run_check(monitor(f"{base}/ok"), client, "eu") for _ in range(100)))
     assert all(r.success for r in results)
+
+
+# --- credentials in the URL ----------------------------------------------------------------------
+
+def with_userinfo(base: str, userinfo: str) -> str:
+    return base.replace("http://", f"http://{userinfo}@", 1)
+
+
+async def test_credentials_in_the_url_are_sent_as_basic_auth(server, client):
+    _, base = server
+    result = await run_check(monitor(f"{with_userinfo(base, PRIVATE_USERINFO)}/private"), client, "eu")
+    assert result.success and result.status_code == 200, result.cause
+    keyword = monitor(f"{with_userinfo(base, PRIVATE_USERINFO)}/private", type="keyword", keyword="private ok")
+    assert (await run_check(keyword, client, "eu")).success
+
+
+async def test_wrong_or_missing_credentials_are_the_targets_401(server, client):
+    _, base = server
+    wrong = await run_check(monitor(f"{with_userinfo(base, 'probe:wrong-password')}/private"), client, "eu")
+    assert (wrong.success, wrong.cause) == (False, "HTTP 401")
+    missing = await run_check(monitor(f"{base}/private"), client, "eu")
+    assert (missing.success, missing.cause) == (False, "HTTP 401")
+
+
+async def test_a_configured_authorization_header_wins_over_url_credentials(server, client):
+    _, base = server
+    header = "Basic " + base64.b64encode(f"{PRIVATE_USER}:{PRIVATE_PASSWORD}".encode()).decode()
+    both = monitor(f"{with_userinfo(base, 'someone:else')}/private", headers={"Authorization": header})
+    result = await run_check(both, client, "eu")
+    assert result.success, result.cause
+
+
+async def test_url_credentials_follow_a_redirect_to_the_same_origin_only(server, client):
+    _, base = server
+    same = await run_check(monitor(f"{with_userinfo(base, PRIVATE_USERINFO)}/to-private"), client, "eu")
+    assert same.success and same.status_code == 200, same.cause
+    other = await run_check(monitor(f"{with_userinfo(base, PRIVATE_USERINFO)}/to-other-host"), client, "eu")
+    assert (other.success, other.cause) == (False, "HTTP 401")  # never handed to another host
+

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import errno
 import socket
 import ssl
@@ -14,8 +16,8 @@ import dns.resolver
 import httpx
 import pytest
 
-from uptime_tui.checks import ProbeClient, run_check
-from uptime_tui.checks.causes import describe_error, timeout_cause
+from uptime_tui.checks import CheckResult, ProbeClient, probe, run_check
+from uptime_tui.checks.causes import describe_error, engine_fault, timeout_cause
 from uptime_tui.checks.dns import _nameserver_address
 from uptime_tui.checks.http import body_contains, status_accepted
 from uptime_tui.checks.observation import Observation
@@ -170,8 +172,89 @@ def test_closed_probe_client_says_so():
 def test_domain_import_of_results_stays_light():
     """The pure domain imports CheckResult; that must not load the network stack."""
     code = (
-        "import sys, uptime_tui.checks.result, uptime_tui.checks;"
+        "import sys, uptime_tui.checks.result, uptime_tui.checks, uptime_tui.checks.target;"
         "print(sorted(m for m in ('httpx', 'aiohttp', 'dns') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# --- failures that are the engine's, not the target's ----------------------------------------------
+
+OUT_OF_FDS = "the engine ran out of file descriptors (Too many open files)"
+
+
+def _during(outer: BaseException, inner: BaseException) -> BaseException:
+    """`outer` raised while handling `inner`: linked by __context__ only."""
+    try:
+        try:
+            raise inner
+        except BaseException:
+            raise outer
+    except BaseException as raised:
+        return raised
+
+
+@pytest.mark.parametrize(
+    "exc, fault",
+    [
+        (OSError(errno.EMFILE, "Too many open files"), OUT_OF_FDS),
+        (_raised(httpx.ConnectError, OSError(errno.ENFILE, "Too many open files in system")),
+         "the engine ran out of file descriptors (Too many open files in system)"),
+        (_during(RuntimeError("cleanup failed"), OSError(errno.EMFILE, "Too many open files")), OUT_OF_FDS),
+        (httpx.ConnectError("[Errno 24] Too many open files"), OUT_OF_FDS),  # a transport's text only
+        (_raised(httpx.ConnectError, ExceptionGroup("all", [OSError(errno.EMFILE, "x")])),
+         "the engine ran out of file descriptors (x)"),
+        (ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"), None),
+        (TimeoutError(), None),
+    ],
+)
+def test_engine_fault_is_found_anywhere_in_the_chain(exc, fault):
+    assert engine_fault(exc) == fault
+
+
+def test_check_result_engine_fault_defaults_to_none_and_stays_frozen():
+    result = CheckResult("m", True, None, 0.1, 5.0, 200, "eu", None)
+    assert result.engine_fault is None
+    assert not hasattr(result, "__dict__")  # slots
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.engine_fault = "x"
+
+
+@pytest.mark.anyio
+async def test_running_out_of_file_descriptors_is_an_engine_fault(monkeypatch):
+    async def out_of_descriptors(*args, **kwargs):
+        raise OSError(errno.EMFILE, "Too many open files")
+
+    monkeypatch.setattr(asyncio, "open_connection", out_of_descriptors)
+    async with ProbeClient() as client:
+        result = await run_check(Monitor(id="m", name="m", type="tcp", host="127.0.0.1", port=9), client, "eu")
+    assert not result.success
+    assert result.engine_fault == OUT_OF_FDS and result.cause == OUT_OF_FDS
+
+
+@pytest.mark.anyio
+async def test_an_ordinary_failure_is_no_engine_fault(monkeypatch):
+    async def refused(*args, **kwargs):
+        raise ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused")
+
+    monkeypatch.setattr(asyncio, "open_connection", refused)
+    async with ProbeClient() as client:
+        result = await run_check(Monitor(id="m", name="m", type="tcp", host="127.0.0.1", port=9), client, "eu")
+    assert (result.success, result.cause, result.engine_fault) == (False, "connection refused", None)
+
+
+# --- causes never show a URL's credentials ------------------------------------------------------
+
+@pytest.mark.anyio
+async def test_a_cause_quoting_the_url_shows_none_of_its_secrets(monkeypatch):
+    url = "https://probe:hunter2-secret@api.example.test/health?api_key=key-in-query-123&region=eu"
+
+    async def quoting_the_url(monitor, http, seen):
+        raise RuntimeError(f"cannot fetch {monitor.url}; server said: bad password hunter2-secret")
+
+    monkeypatch.setattr(probe, "check_http", quoting_the_url)
+    async with ProbeClient() as client:
+        result = await run_check(Monitor(id="m", name="m", type="http", url=url), client, "eu")
+    assert result.cause == ("RuntimeError: cannot fetch https://****@api.example.test/health?api_key=****&region=eu;"
+                            " server said: bad password ****")

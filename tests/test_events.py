@@ -178,3 +178,35 @@ def test_the_pure_modules_import_no_io_or_ui_library():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# --- secrets in monitor URLs --------------------------------------------------------------------
+
+SECRET_URL = "https://probe:hunter2-secret@api.example.test/health?api_key=key-in-query-123&region=eu"
+SHOWN_URL = "https://****@api.example.test/health?api_key=****&region=eu"
+
+
+def test_a_monitor_ref_carries_its_url_redacted_however_it_is_built():
+    assert MonitorRef.of(Monitor(id="m", name="M", type="http", url=SECRET_URL), 5).url == SHOWN_URL
+    assert MonitorRef(5, "M", SECRET_URL, "status").url == SHOWN_URL
+    assert MonitorRef(5, "M", "", "").url == ""
+
+
+@pytest.mark.parametrize("name", [n for n in EVENT_NAMES if n.startswith("monitor.")])
+def test_no_monitor_payload_carries_a_url_secret(name):
+    ref = MonitorRef.of(Monitor(id="m", name="M", type="http", url=SECRET_URL), 5)
+    extra = dict(EXTRA.get(name, {}))
+    if "cause" in extra:
+        extra["cause"] = f"cannot fetch {SECRET_URL}"
+    payload = BUILDERS[name](CTX, NOW, ref, **extra)
+    text = repr(payload)
+    assert payload["monitor_url"] == SHOWN_URL
+    assert "hunter2-secret" not in text and "key-in-query-123" not in text and "probe:" not in text
+
+
+def test_incident_causes_are_redacted():
+    started = events.incident_started(CTX, NOW, INC, cause=f"cannot fetch {SECRET_URL}", regions=["eu"])
+    assert started["incident_cause"] == f"cannot fetch {SHOWN_URL}"
+    assert "hunter2-secret" not in started["message"]
+    reopened = events.incident_reopened(CTX, NOW, INC, cause=f"failed again: {SECRET_URL}")
+    assert "hunter2-secret" not in reopened["message"] and SHOWN_URL in reopened["message"]

@@ -287,3 +287,35 @@ def test_redaction():
                    "pager-topic-secret", "T0000AAAA"):
         assert secret not in cleaned
     assert redact("cannot reach hooks.example.com") == "cannot reach hooks.example.com"  # a host is no secret
+
+
+# --- monitor URL secrets ------------------------------------------------------------------------
+
+SECRET_URL = "https://probe:hunter2-secret@api.example.test/health?token=tok-in-monitor-url&page=2"
+SHOWN_URL = "https://****@api.example.test/health?token=****&page=2"
+
+
+def test_apprise_text_shows_the_target_without_its_credentials():
+    ref = events.MonitorRef(1, "Web", SECRET_URL, "status")
+    payload = events.monitor_down(CTX, NOW, ref, cause=f"cannot fetch {SECRET_URL}", regions=["eu"])
+    text = render.message_text(payload)
+    assert f"Target: {SHOWN_URL}" in text.body and f"Cause: cannot fetch {SHOWN_URL}" in text.body
+    assert "hunter2-secret" not in text.body and "tok-in-monitor-url" not in text.body
+
+
+def test_a_payload_queued_raw_by_an_older_version_is_redacted_when_sent():
+    raw = events.monitor_down(CTX, NOW, monitor_ref(), cause="x", regions=["eu"])
+    raw |= {"monitor_url": SECRET_URL, "cause": f"cannot fetch {SECRET_URL}", "message": f"down: {SECRET_URL}"}
+    for shown in (render.json_body(raw).decode(), render.message_text(raw).body,
+                  json.dumps(render.digest_payload([("k", raw)], CTX, NOW, 60)),
+                  render.digest_text([raw], {}, 60).body):
+        assert "hunter2-secret" not in shown and "tok-in-monitor-url" not in shown, shown
+    assert json.loads(render.json_body(raw))["monitor_url"] == SHOWN_URL
+
+
+def test_the_redactor_knows_the_monitors_credentials_and_any_urls_in_a_text():
+    c = parse_config(YAML.replace('"http://127.0.0.1:9/", channels', f'"{SECRET_URL}", channels'), "c.yaml", {})
+    redact = Redactor.for_config(c)
+    cleaned = redact(f"apprise: body mentions hunter2-secret and tok-in-monitor-url; GET {SECRET_URL}")
+    assert "hunter2-secret" not in cleaned and "tok-in-monitor-url" not in cleaned
+    assert redact("GET http://other.test/?api_key=abcdefgh done") == "GET http://other.test/?api_key=**** done"

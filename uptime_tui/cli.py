@@ -11,6 +11,11 @@ from uptime_tui import __version__, cli_audit
 from uptime_tui.config import Config, ConfigInvalid, find_config_path, load_config
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
+# Libraries that log per request or per query (httpx: a line per check). They log at WARNING and
+# above unless --verbose, so `serve` logs one line per state change, as the README says.
+LIBRARY_LOGGERS = ("aiohttp", "apprise", "asyncio", "httpcore", "httpx", "httpx_aiohttp", "peewee",
+                   "urllib3", "watchfiles")
 
 
 def _common_options(parser: argparse.ArgumentParser, top_level: bool) -> None:
@@ -56,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
         "changes and on SIGHUP; SIGTERM or Ctrl-C stops.",
     )
     _common_options(serve, top_level=False)
+    for p in (parser, console, serve):
+        p.add_argument("--verbose", action="store_true", default=False if p is parser else argparse.SUPPRESS,
+                       help="also log what the libraries log at INFO (httpx: one line per check)")
 
     check = commands.add_parser(
         "check-config", help="validate a config file and summarise it",
@@ -167,7 +175,7 @@ def run_console(args) -> int:
 
         s = config.settings
         companions = (DemoTargets(f"http://{s.listen_host}:{s.listen_port}"),)
-    _log_to_file()  # the terminal belongs to the console
+    _log_to_file(args.verbose)  # the terminal belongs to the console
     engine = EngineThread(lambda: Engine(config, database), companions, config_path=config.source)
     build_app(config, operator=operator_name(args, config), engine=engine).run()
     database.close()
@@ -183,8 +191,7 @@ def run_serve(args) -> int:
     if isinstance(opened, int):
         return opened
     config, database = opened
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    configure_logging(logging.StreamHandler(), verbose=args.verbose)
     try:
         asyncio.run(_serve(config, database, str(find_config_path(args.config))))
     except OSError as exc:  # e.g. the listen address is taken
@@ -222,7 +229,24 @@ async def _serve(config: Config, database, config_path: str) -> None:
     await engine.stop()
 
 
-def _log_to_file() -> None:
+def configure_logging(handler, *, verbose: bool = False) -> None:
+    """Log at INFO through `handler`, libraries at WARNING unless `verbose`, with the credentials
+    of any URL in a line masked (a library quoting a monitor URL must not leak its token)."""
+    import logging
+
+    from uptime_tui.checks.target import redact_text
+    from uptime_tui.notify.redact import RedactingFilter
+
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.addFilter(RedactingFilter(redact_text))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    for name in LIBRARY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.WARNING)
+
+
+def _log_to_file(verbose: bool) -> None:
     """Send log lines to uptime-tui.log in the user's log directory."""
     import logging
     from pathlib import Path
@@ -231,5 +255,4 @@ def _log_to_file() -> None:
 
     directory = Path(user_log_dir("uptime-tui", appauthor=False))
     directory.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(filename=directory / "uptime-tui.log", level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(message)s")
+    configure_logging(logging.FileHandler(directory / "uptime-tui.log"), verbose=verbose)

@@ -11,6 +11,10 @@ engine calls them once it knows the ids it has just written. This module reads n
 `monitor_type` uses the reference's vocabulary (see `PAYLOAD_MONITOR_TYPES`): http -> "status"
 (up when the status code is accepted), keyword -> "keyword" or "keyword_absence", tcp -> "tcp",
 dns -> "dns", tls -> "ssl" (we check the certificate, as Better Stack's SSL monitors do).
+
+Secrets stop here: a `MonitorRef` holds its target redacted (`https://****@host/?api_key=****`)
+and every cause is passed through the same redaction, so no payload, message, outbox row, stream
+or Apprise text built from these can carry a URL's credentials.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
+
+from uptime_tui.checks.target import redact_target, redact_text
 
 MONITOR_EVENTS = (
     "monitor.checked", "monitor.created", "monitor.destroyed", "monitor.down",
@@ -59,12 +65,16 @@ class Context:
 
 @dataclass(frozen=True, slots=True)
 class MonitorRef:
-    """A monitor as payloads name it: database id, URL, name, reference type."""
+    """A monitor as payloads name it: database id, URL (redacted), name, reference type."""
 
     id: int
     name: str
     url: str
     type: str
+
+    def __post_init__(self):
+        # However the ref is built, the URL it carries is the one safe to show.
+        object.__setattr__(self, "url", redact_target(self.url))
 
     @classmethod
     def of(cls, monitor, db_id: int) -> MonitorRef:
@@ -167,6 +177,7 @@ def monitor_checked(ctx: Context, now: datetime, monitor: MonitorRef, *, region:
                     response_time: float, response_code: int | None, success: bool,
                     cause: str | None) -> dict:
     """monitor.checked: one check and its outcome."""
+    cause = redact_text(cause)
     outcome = "succeeded" if success else f"failed: {cause}"
     return _monitor("monitor.checked", f"Check of {monitor.name} from {region} {outcome}",
                     ctx, now, monitor) | {
@@ -188,6 +199,7 @@ def monitor_destroyed(ctx: Context, now: datetime, monitor: MonitorRef) -> dict:
 def monitor_down(ctx: Context, now: datetime, monitor: MonitorRef, *, cause: str | None,
                  regions: Iterable[str]) -> dict:
     """monitor.down: confirmed down, with the cause and the regions that saw it."""
+    cause = redact_text(cause)
     return _monitor("monitor.down", f"Monitor {monitor.name} went down: {cause}", ctx, now,
                     monitor) | {"cause": cause, "regions": list(regions)}
 
@@ -253,6 +265,7 @@ def heartbeat_up(ctx: Context, now: datetime, heartbeat: HeartbeatRef) -> dict:
 def incident_started(ctx: Context, now: datetime, incident: IncidentRef, *, cause: str | None,
                      regions: Iterable[str], escalation_policy_id: int | str | None = None) -> dict:
     """incident.started; escalation_policy_id is an int in the reference, None without a policy."""
+    cause = redact_text(cause)
     return _incident("incident.started", f"Incident #{incident.id} started: {incident.name}: {cause}",
                      ctx, now, incident) | {
         "incident_cause": cause, "regions": list(regions), "escalation_policy_id": escalation_policy_id,
@@ -262,7 +275,7 @@ def incident_started(ctx: Context, now: datetime, incident: IncidentRef, *, caus
 def _by_actor(event: str, verb: str, ctx: Context, now: datetime, incident: IncidentRef,
               actor: Actor | None, cause: str | None = None) -> dict:
     """An incident event done by a person, an integration or (actor None) the system."""
-    why = f": {cause}" if cause else ""
+    why = f": {redact_text(cause)}" if cause else ""
     message = f"Incident #{incident.id} {verb} by {(actor or SYSTEM).describe()}{why}"
     return _incident(event, message, ctx, now, incident) | _actor_fields(actor)
 

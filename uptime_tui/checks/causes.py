@@ -3,11 +3,15 @@
 Transports wrap errors differently (httpx over aiohttp re-labels a server disconnect as a
 ConnectTimeout, httpcore wraps anyio's OSError), so the chain is walked from the innermost,
 most concrete error outwards and the first one we recognise names the cause.
+
+Running out of file descriptors is the engine's failure, not the target's: `engine_fault` finds it
+anywhere in the chain so the engine can leave such a result out of the monitor's record.
 """
 
 from __future__ import annotations
 
 import errno
+import os
 import socket
 import ssl
 
@@ -23,6 +27,8 @@ _ERRNO_CAUSES = {
     errno.ENETUNREACH: "network unreachable",
 }
 _NO_SUCH_NAME = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
+_OUT_OF_DESCRIPTORS = (errno.EMFILE, errno.ENFILE)
+_OUT_OF_DESCRIPTORS_TEXT = "Too many open files"  # what transports that keep no errno still say
 
 
 def timeout_cause(seconds: float) -> str:
@@ -39,6 +45,37 @@ def describe_error(exc: BaseException, timeout: float) -> str:
             return cause
     text = str(exc).strip()
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def engine_fault(exc: BaseException) -> str | None:
+    """Why a failed check says nothing about its target (the engine ran out of file descriptors),
+    or None. Looks at every link: wrapped errors, __cause__ and __context__ alike."""
+    for error in _every_link(exc):
+        if isinstance(error, OSError) and error.errno in _OUT_OF_DESCRIPTORS:
+            return _out_of_descriptors(error.strerror or os.strerror(error.errno))
+        if _OUT_OF_DESCRIPTORS_TEXT in str(error):
+            return _out_of_descriptors(_OUT_OF_DESCRIPTORS_TEXT)
+    return None
+
+
+def _out_of_descriptors(reason: str) -> str:
+    return f"the engine ran out of file descriptors ({reason})"
+
+
+def _every_link(exc: BaseException) -> list[BaseException]:
+    """Every exception reachable from `exc`, outermost first, without cycles."""
+    seen: list[BaseException] = []
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop(0)
+        if any(current is s for s in seen):
+            continue
+        seen.append(current)
+        linked = [_wrapped(current), current.__cause__, current.__context__]
+        if isinstance(current, BaseExceptionGroup):
+            linked += current.exceptions
+        pending += [e for e in linked if e is not None]
+    return seen
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -83,6 +120,8 @@ def _known_cause(exc: BaseException, timeout: float) -> str | None:
         return "DNS: no such name" if exc.errno in _NO_SUCH_NAME else f"DNS: {exc.strerror}"
     if isinstance(exc, (TimeoutError, httpx.TimeoutException, dns.exception.Timeout)):
         return timeout_cause(timeout)
+    if isinstance(exc, OSError) and exc.errno in _OUT_OF_DESCRIPTORS:
+        return _out_of_descriptors(exc.strerror or os.strerror(exc.errno))
     if isinstance(exc, OSError) and exc.errno in _ERRNO_CAUSES:
         return _ERRNO_CAUSES[exc.errno]
     return _protocol_cause(exc)

@@ -3,10 +3,16 @@
 A plain http check never downloads the body: the stream is closed once the headers are in. A
 keyword check reads at most MAX_KEYWORD_BYTES, so a multi-gigabyte response costs 1 MiB. Redirects
 are followed here rather than by httpx, which would read every redirect's body in full.
+
+Credentials in the URL (`https://user:pass@host/`) are taken out of it and sent as a basic
+`Authorization` header: the aiohttp transport refuses a URL with credentials beside the header
+httpx derives from them. Set on the request, the header follows a redirect to the same origin and
+is dropped by httpx on one to another.
 """
 
 from __future__ import annotations
 
+import base64
 import time
 from functools import lru_cache
 
@@ -30,15 +36,18 @@ async def check_http(monitor: Monitor, http: httpx.AsyncClient, seen: Observatio
         seen.failed("no URL configured")
         return
     started = time.perf_counter()
+    url, authorization = request_target(monitor.url)
     request = http.build_request(
         monitor.method,
-        parsed_url(monitor.url),
+        url,
         headers=monitor.headers,
         content=monitor.body.encode() if monitor.body is not None else None,
         timeout=monitor.timeout,
     )
     # A real check opens a fresh connection each time; say so, so no pool keeps it idle.
     request.headers.setdefault("Connection", "close")
+    if authorization is not None:
+        request.headers.setdefault("Authorization", authorization)  # a configured header wins
     response = await _send_following(http, request, monitor.follow_redirects)
     try:
         seen.ttfb_ms = (time.perf_counter() - started) * 1000
@@ -67,9 +76,14 @@ async def _send_following(http: httpx.AsyncClient, request: httpx.Request, follo
 
 
 @lru_cache(maxsize=4096)
-def parsed_url(url: str) -> httpx.URL:
-    """The monitor's URL parsed once, not on every check (httpx.URL is immutable)."""
-    return httpx.URL(url)
+def request_target(url: str) -> tuple[httpx.URL, str | None]:
+    """The monitor's URL without its credentials, and the basic `Authorization` value they make
+    (None without any); parsed once, not on every check (httpx.URL is immutable)."""
+    parsed = httpx.URL(url)
+    if not parsed.userinfo:
+        return parsed, None
+    userpass = f"{parsed.username}:{parsed.password}".encode()
+    return parsed.copy_with(userinfo=b""), "Basic " + base64.b64encode(userpass).decode("ascii")
 
 
 async def _judge_keyword(monitor: Monitor, response: httpx.Response, seen: Observation) -> None:

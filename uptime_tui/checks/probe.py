@@ -2,7 +2,8 @@
 
 The whole check (name lookup, connect, handshake, request, body) runs under one asyncio timeout
 of `monitor.timeout`, so no stage can stretch a check past it; every exception becomes a failed
-result with a cause a person can read.
+result with a cause a person can read, with the URL's credentials masked (an exception message
+may quote the URL). A failure the engine caused itself comes back with `engine_fault` set.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ import asyncio
 import time
 from datetime import datetime, timezone
 
-from uptime_tui.checks.causes import describe_error
+from uptime_tui.checks.causes import describe_error, engine_fault
 from uptime_tui.checks.client import ProbeClient
 from uptime_tui.checks.dns import check_dns
 from uptime_tui.checks.http import check_http
 from uptime_tui.checks.observation import Observation
 from uptime_tui.checks.result import CheckResult
+from uptime_tui.checks.target import redact_text
 from uptime_tui.checks.tcp import check_tcp
 from uptime_tui.checks.tls import check_tls
 from uptime_tui.config import Monitor
@@ -27,11 +29,13 @@ async def run_check(monitor: Monitor, client: ProbeClient, region: str) -> Check
     checked_at = datetime.now(timezone.utc)
     started = time.perf_counter()
     seen = Observation()
+    fault = None
     try:
         async with asyncio.timeout(monitor.timeout):
             await _probe(monitor, client, seen)
     except Exception as exc:  # noqa: BLE001 - a check reports; cancellation still propagates
-        seen.failed(describe_error(exc, monitor.timeout))
+        fault = engine_fault(exc)
+        seen.failed(fault or redact_text(describe_error(exc, monitor.timeout), monitor.url))
     elapsed = time.perf_counter() - started
     threshold = monitor.degraded_after
     if seen.success and not seen.degraded and threshold is not None and elapsed > threshold:
@@ -46,6 +50,7 @@ async def run_check(monitor: Monitor, client: ProbeClient, region: str) -> Check
         region=region,
         checked_at=checked_at,
         degraded=seen.degraded,
+        engine_fault=fault,
     )
 
 

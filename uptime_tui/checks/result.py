@@ -12,7 +12,10 @@ class CheckResult:
 
     `cause` is human readable ("HTTP 503", "connection refused", "timeout after 10s",
     "keyword 'ok' not found", "certificate expires in 5 days"); it is set on failure and on a
-    success that still warrants a warning (`degraded`).
+    success that still warrants a warning (`degraded`). Causes never show a URL's credentials.
+
+    `engine_fault` says why a failure is the engine's and not the target's ("the engine ran out
+    of file descriptors (Too many open files)"); such a result must not count against the monitor.
     """
 
     monitor_id: str
@@ -24,3 +27,4 @@ class CheckResult:
     region: str
     checked_at: datetime  # when the check started, timezone-aware UTC
     degraded: bool = False  # passed, but slow or a certificate near expiry
+    engine_fault: str | None = None  # set only on a failure the engine caused itself

@@ -6,15 +6,21 @@ webhook has its signing secret and perhaps an `Authorization` header. A channel 
 by its scheme (and a webhook by its host) only, and any text that may have picked up a secret on
 its way (an exception message, a log line from Apprise) is passed through a `Redactor` that knows
 every secret of the config and masks each one wherever it appears.
+
+Monitor URLs follow a milder rule, `checks.target.redact_target`: the host and path stay (they say
+what is checked), credentials and secret-looking query values go. It lives beside the probe so the
+pure domain can use it without importing this package; the `Redactor` applies it to every URL in
+a text and knows the monitors' credentials too.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-MASK = "****"
-_MIN_SECRET = 4  # shorter fragments (a port, "on") would mask ordinary words
+from uptime_tui.checks.target import MASK, redact_text, target_secrets
+from uptime_tui.checks.target import MIN_SECRET as _MIN_SECRET
 
 
 def redact_url(url: str) -> str:
@@ -67,15 +73,19 @@ def url_secrets(url: str) -> set[str]:
 
 
 class Redactor:
-    """Masks every known secret in a text (longest first, so a URL goes before its parts)."""
+    """Masks every known secret in a text (longest first, so a URL goes before its parts), then
+    the credentials of any URL left in it."""
 
     def __init__(self, secrets: set[str] | frozenset[str] = frozenset()):
         self.secrets = sorted({s for s in secrets if s and len(s) >= _MIN_SECRET}, key=len, reverse=True)
 
     @classmethod
     def for_config(cls, config) -> Redactor:
-        """Knows the Apprise URLs, webhook URLs, secrets and header values of every channel."""
+        """Knows the Apprise URLs, webhook URLs, secrets and header values of every channel, and
+        the credentials in every monitor's URL."""
         secrets: set[str] = set()
+        for monitor in config.monitors:
+            secrets |= target_secrets(monitor.url)
         for channel in config.channels:
             for url in channel.apprise:
                 secrets |= url_secrets(url)
@@ -93,7 +103,7 @@ class Redactor:
         for secret in self.secrets:
             if secret in text:
                 text = text.replace(secret, MASK)
-        return text
+        return redact_text(text)
 
 
 def _public_url_parts(url: str) -> set[str]:
@@ -107,9 +117,9 @@ def _public_url_parts(url: str) -> set[str]:
 
 class RedactingFilter(logging.Filter):
     """A logging filter that masks secrets in records (installed on Apprise's logger, whose
-    messages may quote a URL)."""
+    messages may quote a URL, and, with `checks.target.redact_text`, on the log handlers)."""
 
-    def __init__(self, redactor: Redactor):
+    def __init__(self, redactor: Callable[[str], str | None]):
         super().__init__()
         self.redactor = redactor
 

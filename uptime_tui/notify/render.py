@@ -9,6 +9,9 @@ idempotency key and untouched payload.
 Apprise gets text a person reads on a phone: a short title, then what is wrong, why, since when,
 the evidence, and what to press. A digest says how many notifications it folds, per incident
 group with a count and the first members, then the rest line by line, within a bounded length.
+
+Payloads are built with the monitor's URL and causes already redacted (events.py); both are
+redacted once more here, because a row queued by an older version may still hold them raw.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from uptime_tui import events
+from uptime_tui.checks.target import redact_target, redact_text
 
 COMMON_FIELDS = ("dt", "event", "message", "organization_id", "team_id")
 # Every field of the catalogue, in an order that is each event's order in the reference.
@@ -34,6 +38,7 @@ FIELD_ORDER = (
     "count", "events",
 )
 _RANK = {name: i for i, name in enumerate(COMMON_FIELDS + FIELD_ORDER)}
+_TEXT_FIELDS = ("message", "cause", "incident_cause")  # free text that may quote a URL
 
 DIGEST_EVENT = "notification.digest"
 TEST_EVENT = "notification.test"
@@ -54,8 +59,17 @@ KIND_WORDS = {"down": "Down", "degraded": "Degraded", "flapping": "Flapping"}
 
 
 def ordered(payload: dict) -> dict:
-    """The payload with its keys in the reference's order (unknown keys last, as they came)."""
-    return dict(sorted(payload.items(), key=lambda item: _RANK.get(item[0], len(_RANK))))
+    """The payload with its keys in the reference's order (unknown keys last, as they came), its
+    monitor URL and free text redacted."""
+    return dict(sorted(_redacted(payload).items(), key=lambda item: _RANK.get(item[0], len(_RANK))))
+
+
+def _redacted(payload: dict) -> dict:
+    """The payload with the monitor's URL and every text field safe to show."""
+    safe = {k: redact_text(payload[k]) for k in _TEXT_FIELDS if isinstance(payload.get(k), str)}
+    if isinstance(payload.get("monitor_url"), str):
+        safe["monitor_url"] = redact_target(payload["monitor_url"])
+    return payload | safe if safe else payload
 
 
 def json_body(payload: dict) -> bytes:
@@ -137,6 +151,7 @@ class Text:
 
 def message_text(payload: dict, detail: IncidentDetail | None = None) -> Text:
     """A short title and a readable body for one event."""
+    payload = _redacted(payload)
     name = payload["event"]
     if name.startswith("audit."):
         return _audit_text(payload)
@@ -151,7 +166,7 @@ def message_text(payload: dict, detail: IncidentDetail | None = None) -> Text:
         lines.append(f"Target: {payload['monitor_url']}")
     cause = payload.get("incident_cause") or payload.get("cause") or (detail.cause if detail else None)
     if cause:
-        lines.append(f"Cause: {cause}")
+        lines.append(f"Cause: {redact_text(cause)}")
     if detail is not None:
         lines.append(f"Since: {_when(detail.started_at)} ({_duration(_seconds(payload, detail))} ago)"
                      if name != "incident.resolved" else
@@ -171,6 +186,7 @@ def message_text(payload: dict, detail: IncidentDetail | None = None) -> Text:
 
 def digest_text(items: list[dict], details: dict[int, IncidentDetail], min_interval: float) -> Text:
     """One Apprise message folding several events: groups with counts and members, then lines."""
+    items = [_redacted(p) for p in items]
     counts = Counter(p["event"] for p in items)
     title = f"{len(items)} notifications: " + ", ".join(
         f"{n} {name.split('.', 1)[1].replace('_', ' ')}" for name, n in counts.most_common(3))
