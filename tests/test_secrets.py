@@ -61,13 +61,20 @@ def test_redact_text_masks_every_url_and_the_given_urls_credentials():
     assert redact_text(None) is None
 
 
-def test_the_console_shows_monitor_targets_redacted():
-    from uptime_tui.tui.columns import MONITOR_COLUMNS
-    from uptime_tui.tui.data import MonitorRow
+def test_the_stored_target_that_every_face_shows_is_redacted(tmp_path):
+    from uptime_tui.config import parse_config
+    from uptime_tui.store import open_database
+    from uptime_tui.store.models import Monitor
+    from uptime_tui.store.sync import sync_definitions
 
-    row = MonitorRow(1, "api", "API", "http", "https://probe:hunter2@api.test/?api_key=K123", "up")
-    target = next(c for c in MONITOR_COLUMNS if c.label == "Target")
-    assert target.render(row, datetime.now(timezone.utc)) == "https://****@api.test/?api_key=****"
+    database = open_database(str(tmp_path / "uptime.db"))
+    url = "https://probe:hunter2@api.test/?api_key=K123"
+    sync_definitions(parse_config(f"monitors: [{{id: api, type: http, url: '{url}'}}]", "c.yaml", {}))
+    assert Monitor.get().target == "https://****@api.test/?api_key=****"
+    Monitor.update(target=url).execute()  # as an older version stored it
+    sync_definitions(parse_config(f"monitors: [{{id: api, type: http, url: '{url}'}}]", "c.yaml", {}))
+    assert Monitor.get().target == "https://****@api.test/?api_key=****"
+    database.close()
 
 
 def test_redact_text_masks_a_query_without_its_url():

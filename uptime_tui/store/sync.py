@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from uptime_tui import config as cfg
+from uptime_tui.checks.target import redact_target
 from uptime_tui.store.models import Heartbeat, Monitor, database_proxy
 
 
@@ -62,7 +63,8 @@ def sync_definitions(
 
 
 def _monitor_columns(item: cfg.Monitor, row: Monitor | None) -> dict:
-    return {"name": item.name, "type": item.type, "target": item.target}
+    # The target column is what every face shows: no credentials (the definition keeps the URL).
+    return {"name": item.name, "type": item.type, "target": redact_target(item.target)}
 
 
 def _heartbeat_columns(item: cfg.Heartbeat, row: Heartbeat | None) -> dict:
@@ -91,6 +93,8 @@ def _sync(model, kind: str, items, now: datetime, columns_of) -> list[Definition
             | ({"token"} if "token" in columns and columns["token"] != row.token else set())
         )
         if not changed:
+            if any(getattr(row, name) != value for name, value in columns.items()):
+                model.update(**columns).where(model.id == row.id).execute()  # a target stored unmasked
             continue
         # The pause flag set from the console survives a reload; only an edit of `paused` in the
         # YAML itself overrides it.

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from rich.text import Text
 
-from uptime_tui.checks.target import redact_target
 from uptime_tui.tui import data
 from uptime_tui.tui import format as fmt
 from uptime_tui.tui.widgets.pane_table import Column
@@ -28,8 +27,7 @@ MONITOR_COLUMNS = [
     Column("Status", lambda m, now: fmt.status(m.status), 11),
     Column("Name", lambda m, now: m.name, min_width=10),
     Column("Type", lambda m, now: m.type, 7, hide_below=96),
-    # The database keeps the target as configured; what the console shows has no credentials.
-    Column("Target", lambda m, now: redact_target(m.target), min_width=8, hide_below=90),
+    Column("Target", lambda m, now: m.target, min_width=8, hide_below=90),
     Column("Last", lambda m, now: fmt.milliseconds(m.response_ms), 7),
     Column("Recent", lambda m, now: fmt.sparkline(m.recent, 10), 10),
     Column("24h", lambda m, now: fmt.percent(m.uptime_24h), 7),
