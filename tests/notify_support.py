@@ -121,6 +121,10 @@ def monitor_ref(key: str, row_id: int) -> events.MonitorRef:
 
 def open_incident(key: str, row_id: int, now=NOW, *, group_id=None, leader=False, flapping=False,
                   snoozed_until=None, evidence=0) -> Incident:
+    kind = "flapping" if flapping else "down"
+    # The database keeps one open incident of a kind per monitor: an earlier one has ended.
+    Incident.update(active=False).where(Incident.resource_id == row_id, Incident.type == kind,
+                                        Incident.active == True).execute()  # noqa: E712 (peewee)
     incident = Incident.create(
         type="flapping" if flapping else "down", name=f"Web {key} down", resource_type="monitor",
         resource_id=row_id, resource_key=key, resource_name=f"Web {key}", cause="HTTP 503", status="critical",

@@ -13,7 +13,7 @@ from uptime_tui import config as cfg, events
 from uptime_tui.notify import enqueue, enqueue_audit, outbox
 from uptime_tui.notify.plan import RetryPolicy
 from uptime_tui.store import open_database
-from uptime_tui.store.models import AuditEntry, NotificationDelivery
+from uptime_tui.store.models import AuditEntry, Incident, NotificationDelivery
 
 
 def setup(database_url, **channel_options):
@@ -50,6 +50,7 @@ def test_enqueue_writes_one_row_per_channel_in_the_events_transaction(database_u
     assert hook.payload["event"] == "incident.started" and hook.payload["incident_id"] == incident.id
 
     # rolled back with its event: no notification without its cause
+    Incident.update(active=False).where(Incident.id == incident.id).execute()  # one open at a time
     with pytest.raises(RuntimeError):
         with database.atomic():
             start_incident(config, "a", ids["a"])
@@ -88,7 +89,7 @@ def test_group_members_are_held_back_one_interval_to_be_folded(database_url):
     database, config, ids = setup(database_url)
     with database.atomic():
         leader, _ = start_incident(config, "a", ids["a"], leader=True)
-        start_incident(config, "a", ids["a"], group_id=leader.id)
+        start_incident(config, "a", ids["a"], group_id=leader.id, flapping=True)  # one open per kind
     due = {(r.channel_id, r.payload["event"], r.payload["incident_id"] == leader.id): r.next_attempt_at for r in rows()}
     assert due[("hook", "incident.started", True)] == NOW
     assert due[("hook", "incident.started", False)] == NOW + timedelta(seconds=60)  # hook's min_interval

@@ -219,9 +219,9 @@ def test_uptime_for_many_monitors_reads_everything_once(store, monkeypatch):
 # --- deletions -----------------------------------------------------------------------------------
 
 
-def make_incident(active, resolved_at, started_at=NOW - 90 * DAY):
+def make_incident(active, resolved_at, started_at=NOW - 90 * DAY, kind="down"):
     incident = Incident.create(
-        type="down", name="Web down", resource_type="monitor", resource_id=1, resource_key="web",
+        type=kind, name="Web down", resource_type="monitor", resource_id=1, resource_key="web",
         resource_name="Web", status="ok" if not active else "critical", severity="critical", active=active,
         started_at=started_at, updated_at=resolved_at or started_at, resolved_at=resolved_at, created_at=started_at,
     )
@@ -249,7 +249,7 @@ async def test_each_kind_is_deleted_after_its_retention_only(writer, store):
     gone = make_incident(False, month_ago - timedelta(minutes=1))
     recent = make_incident(False, month_ago + timedelta(minutes=1))
     ongoing = make_incident(True, None)
-    odd = make_incident(True, month_ago - 5 * DAY)  # active wins over a stale resolved_at
+    odd = make_incident(True, month_ago - 5 * DAY, kind="degraded")  # active wins over a stale resolved_at
     gone_event = Event.get(Event.incident == gone)
     kept_delivery_of_gone = make_delivery("pending-of-gone", "pending", month_ago - DAY, gone_event)
     Event.create(name="monitor.created", dt=month_ago - timedelta(seconds=1), payload={})

@@ -5,12 +5,13 @@ Each test runs on a SQLite file and, when UPTIME_TUI_TEST_PG points at a server,
 
 from datetime import datetime, timezone
 
+import peewee
 import pytest
 
 from uptime_tui.config import parse_config
 from uptime_tui.store import open_database
 from uptime_tui.store.migrations import LATEST, DatabaseTooNew, current_version, migrate
-from uptime_tui.store.models import ALL_MODELS, CheckResult, Heartbeat, Monitor
+from uptime_tui.store.models import ALL_MODELS, CheckResult, Heartbeat, Incident, Monitor
 from uptime_tui.store.sync import sync_definitions
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
@@ -44,11 +45,30 @@ def test_models_match_the_migrated_schema(database_url):
         assert columns == {f.column_name for f in model._meta.sorted_fields}, model.__name__
 
 
+def _sql(database, statement, *params):
+    return database.execute_sql(statement.replace("?", database.param), params)
+
+
+def _v1_monitor(database, key):
+    """A monitor row as version 1 of the schema wrote it (today's models have more columns)."""
+    _sql(database, "INSERT INTO monitor (key, name, type, target, definition, paused, state, created_at, "
+         "updated_at) VALUES (?, ?, 'http', 'http://127.0.0.1:9/', '{}', ?, '{}', ?, ?)",
+         key, key.capitalize(), False, NOW.replace(tzinfo=None), NOW.replace(tzinfo=None))
+    return _sql(database, "SELECT id FROM monitor WHERE key = ?", key).fetchone()[0]
+
+
+def _v1_incident(database, monitor_id, kind="down", active=True):
+    at = NOW.replace(tzinfo=None)
+    _sql(database, "INSERT INTO incident (type, name, resource_type, resource_id, resource_key, resource_name, "
+         "status, severity, active, flapping, maintenance, snooze_cancel_on_updates, escalation_level, "
+         "started_at, updated_at, created_at) VALUES (?, 'Web down', 'monitor', ?, 'web', 'Web', 'critical', "
+         "'critical', ?, ?, ?, ?, 0, ?, ?, ?)", kind, monitor_id, active, False, False, True, at, at, at)
+
+
 def test_an_older_database_opens_and_keeps_its_data(database_url):
     database = open_database(database_url, migrate=False)
     assert migrate(database, target=1) == [1]  # what version 1 of the schema wrote
-    sync_definitions(config(), NOW)
-    web = Monitor.get(Monitor.key == "web")
+    web = _v1_monitor(database, "web")
     CheckResult.create(monitor=web, checked_at=NOW, success=True, response_time=0.1, region="local")
     database.close()
 
@@ -57,6 +77,35 @@ def test_an_older_database_opens_and_keeps_its_data(database_url):
     assert CheckResult.select().count() == 1
     assert CheckResult.get().checked_at == NOW  # round-trips as aware UTC
     assert database.table_exists("audit_entry")
+    assert Monitor.get_by_id(web).state_version == 0
+
+
+def test_the_upgrade_closes_duplicate_open_incidents_but_the_newest(database_url):
+    database = open_database(database_url, migrate=False)
+    migrate(database, target=5)
+    web = _v1_monitor(database, "web")
+    for kind in ("down", "down", "down", "degraded"):  # what the stale state flush left behind
+        _v1_incident(database, web, kind)
+    _v1_incident(database, web, "down", active=False)
+
+    migrate(database)
+
+    rows = list(Incident.select().order_by(Incident.id))
+    assert [(r.type, r.active) for r in rows] == [
+        ("down", False), ("down", False), ("down", True), ("degraded", True), ("down", False)]
+    assert rows[0].resolved_by == "system" and "duplicate" in rows[0].resolution_reason
+    assert rows[0].resolved_at is not None
+
+
+def test_the_database_refuses_a_second_open_incident_of_a_kind(database_url):
+    database = open_database(database_url)
+    web = _v1_monitor(database, "web")
+    _v1_incident(database, web, "down")
+    _v1_incident(database, web, "degraded")  # another kind may be open beside it
+    _v1_incident(database, web, "down", active=False)
+    with pytest.raises(peewee.IntegrityError):
+        with database.atomic():
+            _v1_incident(database, web, "down")
 
 
 def test_a_database_from_a_newer_version_is_refused(database_url):

@@ -171,5 +171,5 @@ async def test_a_cancelled_await_does_not_stop_the_writer(writer):
 def test_update_states_stores_many_states_in_one_job(writer, store):
     states = {"web": {"status": "up", "consecutive_successes": 3, "last": "2026-11-23T12:00:00Z"},
               "db": {"status": "down", "evidence": [{"cause": "refused"}]}}
-    writer.run(lambda: update_states(Monitor, [(store[key], state) for key, state in states.items()])).result(10)
+    writer.run(lambda: update_states(Monitor, [(store[key], 1, state) for key, state in states.items()])).result(10)
     assert {m.key: m.state for m in Monitor.select()} == states

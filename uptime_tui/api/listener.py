@@ -2,19 +2,26 @@
 
 It binds settings.listen (127.0.0.1:8787 unless configured otherwise). Errors of every endpoint
 outside the ping handlers' own answers are JSON (api/errors.py). No access log is written: ping
-URLs carry heartbeat tokens.
+URLs carry heartbeat tokens. A connection must send its request headers within IDLE_TIMEOUT of
+opening, or of its last response (aiohttp's keep-alive timeout counts from both), and at most
+`max_connections` are open at once (api/connections.py), so idle or slow clients cannot hold
+the descriptors the checks need.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiohttp import web
 
 from uptime_tui.api import pings
+from uptime_tui.api.connections import ConnectionCap
 from uptime_tui.api.errors import json_errors
 
 MAX_REQUEST_BYTES = 1024 * 1024
+IDLE_TIMEOUT = 15.0  # seconds: from connecting, or the last response, to a whole request head
+MAX_CONNECTIONS = 1000
 
 
 class _NoDetails(logging.Filter):
@@ -36,9 +43,11 @@ server_log.addFilter(_NoDetails())
 class Listener:
     """Serves the HTTP endpoints on host:port until stopped."""
 
-    def __init__(self, host: str, port: int, receive_ping: pings.PingHandler, engine=None):
+    def __init__(self, host: str, port: int, receive_ping: pings.PingHandler, engine=None, *,
+                 max_connections: int = MAX_CONNECTIONS, idle_timeout: float = IDLE_TIMEOUT):
         """Serve pings to `receive_ping`; with `engine`, the REST API for that engine too."""
         self.host, self.port = host, port
+        self.max_connections, self.idle_timeout = max_connections, idle_timeout
         self.app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=[json_errors])
         pings.add_routes(self.app, receive_ping)
         if engine is not None:
@@ -46,18 +55,26 @@ class Listener:
 
             rest.add_routes(self.app, engine)
         self._runner: web.AppRunner | None = None
+        self._server: asyncio.Server | None = None
+        self.connections: ConnectionCap | None = None
 
     async def start(self) -> None:
         """Bind and serve; with port 0 an ephemeral port is chosen and stored in `port`."""
-        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False, logger=server_log)
+        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False, logger=server_log,
+                                     keepalive_timeout=self.idle_timeout)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
+        self.connections = ConnectionCap(self._runner.server, self.max_connections)
+        # Served without aiohttp's TCPSite, which cannot take a protocol factory of our own.
+        self._server = await asyncio.get_running_loop().create_server(
+            self.connections, self.host, self.port, reuse_address=True, backlog=128)
         if self.port == 0:
-            self.port = site._server.sockets[0].getsockname()[1]
+            self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
         """Stop serving."""
+        if self._server is not None:
+            self._server.close()
+            self._server = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -9,6 +9,7 @@ the future and within 30 days, which a schema cannot say).
 from __future__ import annotations
 
 from uptime_tui import __version__
+from uptime_tui.api import health
 from uptime_tui.api.openapi_schemas import DURATION_PATTERN, REASON, SCHEMAS, WHOLE_GROUP, ref
 from uptime_tui.api.params import BODY_LIMIT
 
@@ -193,7 +194,8 @@ def _ping_paths() -> dict:
 
 def document() -> dict:
     """The whole OpenAPI document."""
-    paths = {**_incident_paths(), **_other_paths(), **_ping_paths(), "/api/openapi.json": {"get": {
+    paths = {**_incident_paths(), **_other_paths(), **_ping_paths(), "/health": health.OPENAPI_PATH,
+             "/api/openapi.json": {"get": {
         "summary": "This document", "tags": ["meta"], "security": [],
         "responses": {"200": _json({"type": "object"}, "The OpenAPI document")}}}}
     return {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from uptime_tui.api import alerts, audit, incidents, openapi, operations
+from uptime_tui.api import alerts, audit, health, incidents, openapi, operations
 from uptime_tui.api import state
 
 
@@ -20,4 +20,5 @@ def add_routes(app: web.Application, engine) -> None:
     operations.add_routes(app)
     alerts.add_routes(app)
     audit.add_routes(app)
+    health.add_routes(app)
     app.router.add_get("/api/openapi.json", openapi_json, allow_head=False)

@@ -63,8 +63,13 @@ def incident_targets(row: Incident) -> list[audit.Target]:
             audit.Target(row.resource_type, row.resource_key, row.resource_name)]
 
 
-def apply_step(step: a.Step, resource: Resource, scope: Scope):
-    """Store the step's actions, events, audit entries and state; return (state, payloads)."""
+class StaleStep(RuntimeError):
+    """The database holds a newer state of the resource than the one this step was computed from."""
+
+
+def apply_step(step: a.Step, resource: Resource, scope: Scope, version: int):
+    """Store the step's actions, events, audit entries and state (as `version`); return (state,
+    payloads). Raises StaleStep, rolling the whole step back, when a newer state is stored."""
     now = scope.now
     state, actions = _without_closed(step, resource)
     opened_id, extra, snooze_news = None, [], {}
@@ -109,7 +114,11 @@ def apply_step(step: a.Step, resource: Resource, scope: Scope):
         payloads += cancel_snooze(incident_id, reason, scope)
     store_events(payloads, resource, scope)
     audit_automatic(payloads, resource, scope)
-    resource.model.update(state=state.to_dict()).where(resource.model.id == resource.row_id).execute()
+    model = resource.model
+    stored = (model.update(state=state.to_dict(), state_version=version)
+              .where(model.id == resource.row_id, model.state_version < version).execute())
+    if not stored:
+        raise StaleStep(f"{resource.kind} {resource.key}: a state newer than version {version} is stored")
     return state, payloads
 
 

@@ -70,10 +70,10 @@ class Commands:
         applied = await self.writer.run_async(lambda: job(self._scope(now), *args, **kwargs))
         for kind, key, incident_id in applied.closed:
             tracked = self._tracked(kind, key)
-            current = tracked.state.incident if tracked else None
-            if current is not None and current.id == incident_id:
-                tracked.state = tracked.state.resolved_by_person()
-                await self._store_state(tracked)
+            if tracked is not None:
+                await self._change_state(tracked, lambda state, closed=incident_id: (
+                    state.resolved_by_person() if state.incident is not None and state.incident.id == closed
+                    else None))
         for row in applied.reopened:
             await self._adopt(row)
         self._announce(applied.payloads)
@@ -83,12 +83,11 @@ class Commands:
         """Hand a reopened incident to its state machine while the resource is still failing;
         on a healthy one it stays open until a person resolves it (the next good check would)."""
         tracked = self._tracked(row.resource_type, row.resource_key)
-        if tracked is None or tracked.state.status == "up":
+        if tracked is None:
             return
         view = IncidentView(row.id, row.type, row.name, row.status, row.severity, row.started_at,
                             flapping=row.flapping)
-        tracked.state = tracked.state.with_incident(view)
-        await self._store_state(tracked)
+        await self._change_state(tracked, lambda state: None if state.status == "up" else state.with_incident(view))
 
     async def _set_paused(self, kind: str, ref: int | str, operator: ops.Operator, paused: bool) -> ops.Outcome:
         tracked = self._find(kind, ref)
@@ -99,8 +98,8 @@ class Commands:
         if kind == "monitor" and self.options.probes:
             self._schedule()
         elif not paused:  # the period starts now, not at the last ping before the pause
-            tracked.state = hb_machine.HeartbeatState.new(now).with_incident(tracked.state.incident)
-            await self._store_state(tracked)
+            await self._change_state(
+                tracked, lambda state: hb_machine.HeartbeatState.new(now).with_incident(state.incident))
         self._announce(applied.payloads)
         return applied.outcome
 

@@ -25,10 +25,13 @@ from uptime_tui.api.pings import Ping
 from uptime_tui.checks import ProbeClient, run_check
 from uptime_tui.engine import heartbeats as hb_machine
 from uptime_tui.engine import incidents as monitor_machine
+from uptime_tui.engine import descriptors
 from uptime_tui.engine.commands import Commands
-from uptime_tui.engine.apply import Resource, Scope, apply_step, store_events
+from uptime_tui.engine.health import DescriptorShortage, EngineHealth
+from uptime_tui.engine.apply import Scope, StaleStep, apply_step, store_events
 from uptime_tui.engine.maintenance import in_maintenance
 from uptime_tui.engine.scheduler import Scheduler
+from uptime_tui.engine.tracked import Tracked, read_back, track
 from uptime_tui.notify import Notifier
 from uptime_tui.store import auditlog
 from uptime_tui.store.models import Heartbeat, HeartbeatPing, Monitor
@@ -45,17 +48,6 @@ HEARTBEAT_TICK_SECONDS = 1.0
 def utcnow() -> datetime:
     """The real clock."""
     return datetime.now(timezone.utc)
-
-
-@dataclass
-class Tracked:
-    """A monitor or heartbeat the engine runs: its definition, row and machine state."""
-
-    item: cfg.Monitor | cfg.Heartbeat
-    resource: Resource
-    state: object
-    paused: bool
-    token: str | None = None
 
 
 @dataclass
@@ -96,6 +88,7 @@ class Engine(Commands):
         self.client: ProbeClient | None = None
         self.listener: Listener | None = None
         self.notifier: Notifier | None = None
+        self.shortage = DescriptorShortage()
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -116,8 +109,17 @@ class Engine(Commands):
                        asyncio.create_task(self._retention_loop(), name="retention")]
         if self.options.listen:
             s = self.config.settings
-            self.listener = Listener(s.listen_host, s.listen_port, self.receive_ping, engine=self)
+            budget = descriptors.plan(self.options.max_concurrent)
+            log.info(budget.describe())
+            self.listener = Listener(s.listen_host, s.listen_port, self.receive_ping, engine=self,
+                                     max_connections=budget.listener_connections)
             await self.listener.start()
+
+    def health(self) -> EngineHealth:
+        """The engine's own state: its database, its descriptors, its listener."""
+        cap = self.listener.connections if self.listener is not None else None
+        return EngineHealth(self.writer.health(), self.shortage.skipped, self.shortage.since,
+                            cap.open if cap else None, cap.limit if cap else None, cap.refused if cap else 0)
 
     async def stop(self) -> None:
         """Stop checks and the listener, persist state, drain the writer."""
@@ -129,10 +131,13 @@ class Engine(Commands):
             await self.listener.stop()
         if self.client is not None:
             await self.client.__aexit__(None, None, None)
-        await self._flush_states()
+        # Not awaited: with the database unreachable, the writer gives up only once told to stop.
+        final_flush = self.writer.run(self._state_flush()) if self._dirty else None
         if self.notifier is not None:
             await self.notifier.stop()
         await asyncio.get_running_loop().run_in_executor(None, self.writer.stop)
+        if final_flush is not None and final_flush.done() and final_flush.exception() is not None:
+            log.error("the last states were not stored: %s", final_flush.exception())
 
     async def reload(self, config: cfg.Config) -> list[DefinitionChange]:
         """Apply a new, valid config without a restart; return what changed."""
@@ -165,7 +170,12 @@ class Engine(Commands):
         self.scheduler.set_monitors(t.item for t in self.monitors.values() if not t.paused)
 
     async def _check(self, monitor: cfg.Monitor) -> None:
-        await self.record_result(monitor, await run_check(monitor, self.client, self.region))
+        result = await run_check(monitor, self.client, self.region)
+        if result.engine_fault:  # the engine's trouble, not the monitor's: no result, no step
+            self.shortage.skipped_check(monitor.id, result.engine_fault, self.clock())
+            return
+        self.shortage.check_ran()
+        await self.record_result(monitor, result)
 
     async def record_result(self, monitor: cfg.Monitor, result) -> None:
         """Store a check result of `monitor` and run it through the incident rules."""
@@ -178,21 +188,50 @@ class Engine(Commands):
                 self.ctx, result.checked_at, tracked.resource.ref, region=result.region,
                 response_time=result.response_time, response_code=result.status_code,
                 success=result.success, cause=result.cause)])
-        now = self.clock()
-        maintenance = in_maintenance(self.config.maintenance, monitor.id, monitor.tags, now)
-        step = monitor_machine.observe(monitor, tracked.state, result, now,
-                                       rules=self.options.rules, in_maintenance=maintenance)
-        await self._commit(tracked, step, now)
+        async with tracked.lock:
+            if tracked.item != monitor:
+                return
+            now = self.clock()
+            maintenance = in_maintenance(self.config.maintenance, monitor.id, monitor.tags, now)
+            step = monitor_machine.observe(monitor, tracked.state, result, now,
+                                           rules=self.options.rules, in_maintenance=maintenance)
+            await self._commit(tracked, step, now)
 
-    async def _commit(self, tracked: Tracked, step, now: datetime) -> None:
-        """Store a step (when it has actions) before publishing its events."""
-        if not step.actions:
-            tracked.state = step.state
+    async def _commit(self, tracked: Tracked, step, now: datetime, before=None) -> None:
+        """Store a step (when it has actions) before publishing its events; hold `tracked.lock`.
+        `before()`, when given, runs first in the step's transaction (a ping's own row)."""
+        version = tracked.version + 1
+        if not step.actions and before is None:
+            tracked.state, tracked.version = step.state, version
             self._dirty.add((tracked.resource.kind, tracked.item.id))
             return
-        tracked.state, payloads = await self.writer.run_async(
-            lambda: apply_step(step, tracked.resource, self._scope(now)))
+
+        def store():
+            if before is not None:
+                before()
+            return apply_step(step, tracked.resource, self._scope(now), version)
+
+        stored = asyncio.wrap_future(self.writer.run(store))
+        try:
+            state, payloads = await asyncio.shield(stored)
+        except asyncio.CancelledError:  # a stop or reload: the step is stored all the same
+            stored.add_done_callback(lambda done: self._landed_late(tracked, version, done))
+            raise
+        except (StaleStep, peewee.IntegrityError) as exc:
+            # A bug of this shape (a second open incident, a state gone back) is refused by the
+            # database: say so, and continue from what the database holds.
+            log.error("%s %s: the database refused a step, continuing from its stored state: %s",
+                      tracked.resource.kind, tracked.item.id, exc)
+            tracked.state, tracked.version = await self.writer.run_async(lambda: read_back(tracked, now))
+            return
+        tracked.state, tracked.version = state, version
         self._announce(payloads)
+
+    def _landed_late(self, tracked: Tracked, version: int, done: asyncio.Future) -> None:
+        if done.cancelled() or done.exception() is not None or tracked.version >= version:
+            return
+        tracked.state, tracked.version = done.result()[0], version
+        self._announce(done.result()[1])
 
     # --- heartbeats -----------------------------------------------------------------------------
 
@@ -202,18 +241,17 @@ class Engine(Commands):
         tracked = self.heartbeats.get(key) if key else None
         if tracked is None or tracked.paused:
             return False
-        now = self.clock()
-        step = hb_machine.ping(tracked.item, tracked.state, ping.kind, now, ping.exit_status,
-                               rules=self.options.rules)
+        async with tracked.lock:
+            now = self.clock()
+            step = hb_machine.ping(tracked.item, tracked.state, ping.kind, now, ping.exit_status,
+                                   rules=self.options.rules)
 
-        def store():
-            HeartbeatPing.create(heartbeat=tracked.resource.row_id, received_at=now, kind=ping.kind,
-                                 exit_status=ping.exit_status, body=ping.body,
-                                 remote_addr=ping.remote_addr, user_agent=ping.user_agent)
-            return apply_step(step, tracked.resource, self._scope(now))
+            def record_ping():
+                HeartbeatPing.create(heartbeat=tracked.resource.row_id, received_at=now, kind=ping.kind,
+                                     exit_status=ping.exit_status, body=ping.body,
+                                     remote_addr=ping.remote_addr, user_agent=ping.user_agent)
 
-        tracked.state, payloads = await self.writer.run_async(store)
-        self._publish(payloads)
+            await self._commit(tracked, step, now, before=record_ping)
         return True
 
     async def _heartbeat_loop(self) -> None:
@@ -223,9 +261,10 @@ class Engine(Commands):
                 deadline = hb_machine.next_deadline(tracked.item, tracked.state, now)
                 if tracked.paused or deadline is None or deadline > now:
                     continue
-                step = hb_machine.tick(tracked.item, tracked.state, now, rules=self.options.rules)
                 try:
-                    await self._commit(tracked, step, now)
+                    async with tracked.lock:  # a ping may have come meanwhile: tick what it left
+                        step = hb_machine.tick(tracked.item, tracked.state, now, rules=self.options.rules)
+                        await self._commit(tracked, step, now)
                 except Exception:
                     log.exception("heartbeat %s: could not store its state change", tracked.item.id)
             await asyncio.sleep(HEARTBEAT_TICK_SECONDS)
@@ -246,9 +285,16 @@ class Engine(Commands):
     def _scope(self, now: datetime) -> Scope:
         return Scope(self.ctx, now, self.audit_context, self.config.settings.group_window, self.config)
 
-    async def _store_state(self, tracked: Tracked) -> None:
-        model, row_id, state = tracked.resource.model, tracked.resource.row_id, tracked.state.to_dict()
-        await self.writer.run_async(lambda: model.update(state=state).where(model.id == row_id).execute())
+    async def _change_state(self, tracked: Tracked, change: Callable[[object], object | None]) -> None:
+        """Give `tracked` the state `change(state)` returns (None: keep it) outside a step, e.g.
+        after a person's operation, and store it under the next version."""
+        async with tracked.lock:
+            state = change(tracked.state)
+            if state is None:
+                return
+            tracked.state, tracked.version = state, tracked.version + 1
+            model, rows = tracked.resource.model, [tracked.state_row()]
+            await self.writer.run_async(lambda: update_states(model, rows))
 
     async def _retention_loop(self) -> None:
         while True:
@@ -266,13 +312,18 @@ class Engine(Commands):
             await self._flush_states()
 
     async def _flush_states(self) -> None:
+        if self._dirty:
+            await self.writer.run_async(self._state_flush())
+
+    def _state_flush(self) -> Callable[[], None]:
+        """A writer job storing the states changed since the last one, as they are now (each
+        with its version, so none is written over a step stored after this snapshot)."""
         dirty, self._dirty = self._dirty, set()
-        by_model: dict[type, list[tuple[int, dict]]] = {}
+        by_model: dict[type, list[tuple[int, int, dict]]] = {}
         for kind, key in dirty:
-            if tracked := (self.monitors if kind == "monitor" else self.heartbeats).get(key):
-                by_model.setdefault(tracked.resource.model, []).append((tracked.resource.row_id, tracked.state.to_dict()))
-        if by_model:
-            await self.writer.run_async(lambda: [update_states(model, rows) for model, rows in by_model.items()])
+            if tracked := self._tracked(kind, key):
+                by_model.setdefault(tracked.resource.model, []).append(tracked.state_row())
+        return lambda: [update_states(model, rows) for model, rows in by_model.items()]
 
     async def _apply_config(self, config: cfg.Config) -> list[DefinitionChange]:
         """Sync definitions (with created/destroyed events) and rebuild what the engine tracks."""
@@ -307,28 +358,9 @@ class Engine(Commands):
 
         changes, monitor_rows, heartbeat_rows = await self.writer.run_async(sync)
         self.ctx = ctx
-        self.monitors = self._track(config.monitors, monitor_rows, "monitor", self.monitors, now)
-        self.heartbeats = self._track(config.heartbeats, heartbeat_rows, "heartbeat", self.heartbeats, now)
+        self.monitors = track(config.monitors, monitor_rows, "monitor", self.monitors, now)
+        self.heartbeats = track(config.heartbeats, heartbeat_rows, "heartbeat", self.heartbeats, now)
         self._tokens = {t.token: key for key, t in self.heartbeats.items()}
         self._row_ids = {key: t.resource.row_id for key, t in self.monitors.items()}
         self._announce(published)
         return changes
-
-    def _track(self, items, rows, kind: str, previous: dict, now: datetime) -> dict[str, Tracked]:
-        by_key = {row.key: row for row in rows}
-        tracked = {}
-        for item in items:
-            row = by_key[item.id]
-            if kind == "monitor":
-                ref = events.MonitorRef.of(item, row.id)
-                state = (previous[item.id].state if item.id in previous
-                         else monitor_machine.MonitorState.from_dict(row.state) if row.state
-                         else monitor_machine.MonitorState())
-            else:
-                ref = events.HeartbeatRef.of(item, row.id)
-                state = (previous[item.id].state if item.id in previous
-                         else hb_machine.HeartbeatState.from_dict(row.state) if row.state
-                         else hb_machine.HeartbeatState.new(now))
-            resource = Resource(kind, row.id, item.id, ref, getattr(item, "group", None), item.policy)
-            tracked[item.id] = Tracked(item, resource, state, row.paused, getattr(row, "token", None))
-        return tracked

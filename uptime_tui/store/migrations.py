@@ -17,11 +17,13 @@ TYPES = {
         "pk": "INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT",  # AUTOINCREMENT: ids are never reused
         "bigpk": "INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT",
         "ts": "DATETIME", "bool": "INTEGER", "float": "REAL", "bigint": "INTEGER",
+        "true": "1", "false": "0", "now": "CURRENT_TIMESTAMP",
     },
     "postgres": {
         "pk": "SERIAL NOT NULL PRIMARY KEY",
         "bigpk": "BIGSERIAL NOT NULL PRIMARY KEY",
         "ts": "TIMESTAMP", "bool": "BOOLEAN", "float": "DOUBLE PRECISION", "bigint": "BIGINT",
+        "true": "TRUE", "false": "FALSE", "now": "(CURRENT_TIMESTAMP AT TIME ZONE 'UTC')",
     },
 }
 
@@ -112,12 +114,30 @@ M0005_DELIVERY_EVENT_INDEX = """
 CREATE INDEX notification_delivery_event ON notification_delivery (event_id);
 """
 
+# A stored state carries a version, so a state snapshotted before a step can never be written
+# over it; and the database refuses a second open incident of one kind for one resource, so a bug
+# of that shape is an error in the log rather than a second page. Duplicates left by older
+# versions are closed first (all but the newest), or the index could not be built.
+M0006_STATE_VERSIONS_AND_ONE_OPEN_INCIDENT = """
+ALTER TABLE monitor ADD COLUMN state_version {bigint} NOT NULL DEFAULT 0;
+ALTER TABLE heartbeat ADD COLUMN state_version {bigint} NOT NULL DEFAULT 0;
+UPDATE incident SET active = {false}, status = 'ok', resolved_at = {now}, resolved_by = 'system',
+    resolution_reason = 'a duplicate open incident, closed when the database was upgraded'
+WHERE active = {true} AND id < (
+    SELECT MAX(newest.id) FROM incident newest WHERE newest.active = {true}
+    AND newest.resource_type = incident.resource_type AND newest.resource_id = incident.resource_id
+    AND newest.type = incident.type);
+CREATE UNIQUE INDEX incident_one_open ON incident (resource_type, resource_id, type)
+    WHERE active = {true};
+"""
+
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (1, "monitors, heartbeats, check results, pings, incidents, evidence, events", M0001_RESOURCES_AND_HISTORY),
     (2, "audit log and notification outbox", M0002_AUDIT_AND_OUTBOX),
     (3, "incident groups, escalation and snooze fields; hourly check rollups", M0003_OPERATIONS_AND_ROLLUPS),
     (4, "notification digests: the digest that carried a delivery", M0004_NOTIFICATION_DIGESTS),
     (5, "index notification deliveries by event", M0005_DELIVERY_EVENT_INDEX),
+    (6, "state versions; one open incident of a kind per resource", M0006_STATE_VERSIONS_AND_ONE_OPEN_INCIDENT),
 )
 LATEST = MIGRATIONS[-1][0]
 

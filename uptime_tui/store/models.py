@@ -30,6 +30,7 @@ class Monitor(BaseModel):
     definition = JsonField()  # the YAML entry as last synced
     paused = peewee.BooleanField(default=False)  # survives restarts and reloads
     state = JsonField(default=dict)  # the state machine's state, so a restart resumes it
+    state_version = peewee.BigIntegerField(default=0)  # raised by every stored state: never go back
     created_at = UtcDateTimeField()
     updated_at = UtcDateTimeField()
 
@@ -43,6 +44,7 @@ class Heartbeat(BaseModel):
     definition = JsonField()
     paused = peewee.BooleanField(default=False)
     state = JsonField(default=dict)
+    state_version = peewee.BigIntegerField(default=0)
     created_at = UtcDateTimeField()
     updated_at = UtcDateTimeField()
 

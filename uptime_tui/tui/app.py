@@ -160,6 +160,20 @@ class UptimeApp(App):
 
     # --- operations ---------------------------------------------------------------------------
 
+    def engine_problems(self) -> tuple[str, ...]:
+        """What the engine itself is short of (its database, descriptors), in short words."""
+        engine = getattr(self.engine, "engine", None)
+        if engine is None:
+            return ()
+        health = engine.health()
+        problems = []
+        if not health.database.reachable:
+            since = health.database.unreachable_since
+            problems.append(f"database unreachable{' since ' + since.strftime('%H:%M:%SZ') if since else ''}")
+        if health.short_of_descriptors_since is not None:
+            problems.append("out of file descriptors: checks skipped")
+        return tuple(problems)
+
     def failing_channels(self) -> tuple[str, ...]:
         """Notification channels whose last delivery failed (read from the engine's notifier)."""
         notifier = getattr(getattr(self.engine, "engine", None), "notifier", None)

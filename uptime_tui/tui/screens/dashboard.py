@@ -377,7 +377,7 @@ class DashboardScreen(Screen):
         incidents = [i for i in self.table("incidents").rows if i.active]
         summary = Summary(*self._resource_counts, len(incidents), sum(1 for i in incidents if i.state(now) == "new"),
                           app.config.settings.region if app.config else "-", now.strftime("%H:%M:%SZ"),
-                          app.failing_channels())
+                          app.failing_channels(), app.engine_problems())
         self.query_one(StatusBar).show(summary)
 
     def on_screen_resume(self) -> None:

@@ -22,6 +22,7 @@ class Summary:
     region: str
     clock: str
     failing_channels: tuple[str, ...] = ()  # notification channels whose deliveries fail
+    engine_problems: tuple[str, ...] = ()  # the engine's own: database unreachable, no descriptors
 
 
 class StatusBar(Widget):
@@ -56,6 +57,9 @@ class StatusBar(Widget):
         style = "bold red" if summary.unacknowledged else ("yellow" if summary.open_incidents else "green")
         text.append(f"{summary.open_incidents} open {summary.unacknowledged} unack", style=style)
         text.append(" │ ", style="dim")
+        for problem in summary.engine_problems:  # nothing may be stored or checked: say so first
+            text.append(f"⚠ {problem}", style="bold red")
+            text.append(" │ ", style="dim")
         if summary.failing_channels:  # pages may not be reaching anyone: say so in the header
             text.append(f"⚠ notify failing: {', '.join(summary.failing_channels)}", style="bold red")
             text.append(" │ ", style="dim")
