@@ -23,12 +23,12 @@ from uptime_tui import events
 from uptime_tui.api.listener import Listener
 from uptime_tui.api.pings import Ping
 from uptime_tui.checks import ProbeClient, run_check
+from uptime_tui.engine import descriptors
 from uptime_tui.engine import heartbeats as hb_machine
 from uptime_tui.engine import incidents as monitor_machine
-from uptime_tui.engine import descriptors
+from uptime_tui.engine.apply import Scope, StaleStep, apply_step, store_events
 from uptime_tui.engine.commands import Commands
 from uptime_tui.engine.health import DescriptorShortage, EngineHealth
-from uptime_tui.engine.apply import Scope, StaleStep, apply_step, store_events
 from uptime_tui.engine.maintenance import in_maintenance
 from uptime_tui.engine.scheduler import Scheduler
 from uptime_tui.engine.tracked import Tracked, read_back, track
