@@ -205,3 +205,38 @@ def test_sql_mistakes_are_not_outages():
     assert not is_outage(sqlite3.OperationalError("no such column: nope"))
     assert not is_outage(peewee.IntegrityError("UNIQUE constraint failed"))
     assert not is_outage(ValueError("bad"))
+
+
+async def test_the_notifier_reconnects_after_its_postgres_connection_is_killed(database_url, caplog):
+    if not database_url.startswith("postgres"):
+        pytest.skip("kills PostgreSQL backends")
+    import psycopg2
+
+    from notify_support import Receiver, eventually
+    from test_api_support import CONFIG
+    from uptime_tui.config import parse_config
+
+    receiver = Receiver().start()
+    text = CONFIG.replace("heartbeats:", f"""channels:
+  - {{id: hook, webhook: {{url: "{receiver.url('/hook')}"}}, events: ["incident.*"]}}
+heartbeats:""").replace("interval: 1h, confirmation: 2,", "interval: 1h, channels: [hook], confirmation: 2,")
+    database, clock = open_database(database_url), Clock()
+    engine = Engine(parse_config(text, "c.yaml", {}), database, clock=clock,
+                    options=EngineOptions(listen=False, probes=False, escalation_tick=3600))
+    await engine.start()
+    try:
+        pid_query = lambda: database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]  # noqa: E731
+        pids = [await engine.writer.run_async(pid_query), await engine.notifier._reader.run(pid_query)]
+        admin = psycopg2.connect(database_url)
+        admin.autocommit = True
+        for pid in pids:
+            admin.cursor().execute("SELECT pg_terminate_backend(%s)", (pid,))
+        admin.close()
+        with caplog.at_level(logging.INFO):
+            await feed(engine, clock, "web", success=False, times=2)
+            assert await eventually(lambda: any(r.json["event"] == "incident.started" for r in receiver.on("/hook")))
+    finally:
+        await engine.stop()
+        receiver.stop()
+        database.close()
+    assert not any(r.exc_info for r in caplog.records)

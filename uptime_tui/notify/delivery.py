@@ -20,7 +20,6 @@ import asyncio
 import functools
 import logging
 import random
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable
@@ -29,6 +28,7 @@ from uptime_tui.notify import outbox, render
 from uptime_tui.notify.plan import Pending, RetryPolicy, SendResult, TokenBucket, plan
 from uptime_tui.notify.redact import Redactor, RedactingFilter
 from uptime_tui.notify.sending import Message, Senders
+from uptime_tui.store.reader import Reader
 
 log = logging.getLogger(__name__)
 # httpx logs each request's URL at INFO, urllib3 (under Apprise) at DEBUG, Apprise its errors.
@@ -90,7 +90,8 @@ class Notifier:
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._reader: ThreadPoolExecutor | None = None
+        self._reader: Reader | None = None
+        self._failing: str | None = None  # the delivery loop's last error, said once
         self._log_filter: RedactingFilter | None = None
         self.reload(config)
 
@@ -122,8 +123,7 @@ class Notifier:
         await self.senders.close()
         if self._reader is not None:
             reader, self._reader = self._reader, None
-            await asyncio.get_running_loop().run_in_executor(reader, self._close_connection)
-            reader.shutdown(wait=True)
+            await asyncio.to_thread(reader.close)
         self._filter_logs(None)
 
     def reload(self, config) -> None:
@@ -163,8 +163,15 @@ class Notifier:
                 await self._pass()
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # a database hiccup: try again at the next poll
-                log.error("notification delivery: %s", self.redact(f"{type(exc).__name__}: {exc}"))
+            except Exception as exc:  # a database hiccup: try again at the next poll, said once
+                error = self.redact(f"{type(exc).__name__}: {exc}".strip())
+                if error != self._failing:
+                    log.error("notification delivery: %s; retrying every poll", error)
+                self._failing = error
+            else:
+                if self._failing is not None:
+                    log.warning("notification delivery: working again")
+                self._failing = None
             # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
             # arrives as the wait ends (a wake), and stop() then waited for this loop forever.
             try:
@@ -336,12 +343,12 @@ class Notifier:
     def _ensure_clients(self) -> None:
         self.senders.open()
         if self._reader is None:
-            self._reader = ThreadPoolExecutor(1, thread_name_prefix="uptime-tui-notify-read")
+            self._reader = Reader(self.database, 1, "uptime-tui-notify-read")
 
     async def _read(self, fn, *args):
         """Run a read on the Notifier's reader thread (never on the event loop)."""
         self._ensure_clients()
-        return await asyncio.get_running_loop().run_in_executor(self._reader, functools.partial(fn, *args))
+        return await self._reader.run(fn, *args)
 
     async def writer_run(self, job):
         """A write job: through the engine's writer, or (no writer, e.g. the CLI) in a transaction
@@ -363,10 +370,6 @@ class Notifier:
             if new is not None:
                 logging.getLogger(name).addFilter(new)
         self._log_filter = new
-
-    def _close_connection(self) -> None:
-        if not self.database.is_closed():
-            self.database.close()
 
     def channel_health(self) -> dict[str, ChannelHealth]:
         """Channels that sent or failed since start, with their last error (redacted)."""
