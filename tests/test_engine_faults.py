@@ -240,3 +240,29 @@ heartbeats:""").replace("interval: 1h, confirmation: 2,", "interval: 1h, channel
         receiver.stop()
         database.close()
     assert not any(r.exc_info for r in caplog.records)
+
+
+async def test_a_start_whose_sync_met_a_full_disk_announces_each_change_once(tmp_path, monkeypatch):
+    import sqlite3
+
+    import uptime_tui.engine.service as service
+
+    database, clock = open_database(str(tmp_path / "uptime.db")), Clock()
+    engine = engine_on(database, clock)
+    heard = engine.subscribe()
+    sync, failures = service.sync_definitions, []
+
+    def full_disk_once(*args, **kwargs):  # the sync ran, then its commit found the disk full
+        changes = sync(*args, **kwargs)
+        if not failures:
+            failures.append(1)
+            raise sqlite3.OperationalError("database or disk is full")
+        return changes
+
+    monkeypatch.setattr(service, "sync_definitions", full_disk_once)
+    async with asyncio.timeout(20):
+        await engine.start()
+    await engine.stop()
+    created = [heard.get_nowait()["event"] for _ in range(heard.qsize())].count("monitor.created")
+    assert failures and created == 3 == Event.select().where(Event.name == "monitor.created").count()
+    database.close()

@@ -353,6 +353,7 @@ class Engine(Commands):
             published.append(payload)
 
         def sync():
+            published.clear()  # a retried job (the database was unreachable) starts over
             changes = sync_definitions(config, now, record=record)
             return changes, list(Monitor.select()), list(Heartbeat.select())
 
