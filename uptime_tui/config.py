@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from uptime_tui import yamltree
+from uptime_tui.config_limits import MAX_FILE_BYTES, MAX_PROBLEMS
 from uptime_tui.configcheck import Reader, duration, render_path
 
 MONITOR_TYPES = ("http", "keyword", "tcp", "dns", "tls")
@@ -235,16 +236,36 @@ def load_config(path: str | os.PathLike, env=os.environ) -> Config:
     """Read and validate a config file; raise ConfigInvalid with every problem found."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise ConfigInvalid([Problem(str(path), 0, 0, "", f"cannot read the file: {exc.strerror or exc}")])
+    if len(data) > MAX_FILE_BYTES:
+        raise ConfigInvalid([Problem(str(path), 0, 0, "", f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB; "
+                                                         "this is not a config file")])
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigInvalid([Problem(str(path), 0, 0, "", f"not UTF-8 text: {exc.reason}")])
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1  # in bytes: the text is not text
+        raise ConfigInvalid([Problem(str(path), line, column, "", f"not UTF-8 text: {exc.reason}")])
     return parse_config(text, str(path), env)
 
 
 def parse_config(text: str, source: str, env=os.environ) -> Config:
     """Validate YAML text as a config; `source` names it in errors."""
+    try:
+        return _parse_config(text, source, env)
+    except ConfigInvalid:
+        raise
+    except Exception as exc:  # the last resort: a refused file, never a traceback
+        # Every problem should already be a positioned one; reaching this is a bug in the validator,
+        # but one that must not end the config watcher or show check-config's user a traceback.
+        reason = f"cannot validate this file (unexpected {type(exc).__name__}); please report it"
+        raise ConfigInvalid([Problem(source, 1, 1, "", reason)]) from exc
+
+
+def _parse_config(text: str, source: str, env) -> Config:
     from uptime_tui.configschema import read_config  # the schema needs the dataclasses above
 
     tree = yamltree.parse(text, env)
@@ -256,7 +277,12 @@ def parse_config(text: str, source: str, env=os.environ) -> Config:
         problems = sorted(
             {(m.line, m.column, render_path(p), msg) for m, p, msg in reader.problems}
         )
-        raise ConfigInvalid([Problem(source, ln, col, p, msg) for ln, col, p, msg in problems])
+        shown = [Problem(source, ln, col, p, msg) for ln, col, p, msg in problems[:MAX_PROBLEMS]]
+        if len(problems) > MAX_PROBLEMS:  # the first ones, by position, are the ones to fix first
+            ln, col = problems[MAX_PROBLEMS][:2]
+            shown.append(Problem(source, ln, col, "", f"{len(problems) - MAX_PROBLEMS:,} more problems from here on"
+                                                      " are not shown"))
+        raise ConfigInvalid(shown)
     assert config is not None
     return config
 

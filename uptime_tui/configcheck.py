@@ -1,17 +1,23 @@
 """Building blocks of config validation: value parsers and a reader that collects problems.
 
 A parser takes a raw YAML value and returns the typed value or raises `ValueError` with a reason
-a person can act on. The `Reader` applies parsers to mapping keys and records each failure with
-the position of the offending value, so validation goes on and reports everything at once.
+a person can act on; durations and numbers are read within the ranges in `config_limits`, and a
+refused value is echoed cut short (`shown`). The `Reader` applies parsers to mapping keys and
+records each failure with the position of the offending value, so validation goes on and reports
+everything at once.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 import re
+from datetime import datetime
 from typing import Any, Callable
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from uptime_tui import config_limits as limits
 from uptime_tui.yamltree import Tree
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
@@ -30,33 +36,51 @@ def render_path(path: tuple) -> str:
 # --- value parsers -------------------------------------------------------------------------------
 
 def duration(value: Any) -> float:
-    """'30s', '5m', '1h30m', '2d' (or a bare number of seconds) -> seconds."""
-    if isinstance(value, bool):
-        raise ValueError(f"expected a duration like 30s, 5m, 1h, 2d, got {value!r}")
+    """'30s', '5m', '1h30m', '2d' (or a bare number of seconds) -> seconds; finite, not negative."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"expected a duration like 30s, 5m, 1h, 2d, got {_kind(value)}")
+    if isinstance(value, str) and value.strip().startswith("-"):
+        raise ValueError(f"a duration cannot be negative, got {shown(value)}")
     if isinstance(value, (int, float)):
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:  # an int past float's range
+            seconds = math.inf
     else:
-        text = str(value).strip().replace(" ", "")
+        text = value.strip().replace(" ", "")
         if not text or _DURATION_PART.sub("", text):
-            raise ValueError(f"expected a duration like 30s, 5m, 1h, 2d, got {value!r}")
+            raise ValueError(f"expected a duration like 30s, 5m, 1h, 2d, got {shown(value)}")
         seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(text))
+    if isinstance(value, float) and not math.isfinite(value):  # YAML's .nan passes any range check
+        raise ValueError(f"expected a finite duration like 30s, 5m, 1h, 2d, got {shown(value)}")
     if seconds < 0:
-        raise ValueError(f"a duration cannot be negative, got {value!r}")
+        raise ValueError(f"a duration cannot be negative, got {shown(value)}")
+    if math.isinf(seconds):  # digits past float's range
+        raise ValueError(f"{shown(value)} is too long to be a duration")
     return seconds
 
 
-def positive_duration(minimum: float = 1.0) -> Callable[[Any], float]:
-    """A duration of at least `minimum` seconds."""
+def duration_in(bounds: tuple[float, float]) -> Callable[[Any], float]:
+    """A duration from `low` to `high` seconds (the ranges are in config_limits)."""
+    low, high = bounds
 
     def parse(value: Any) -> float:
-        if isinstance(value, str) and value.strip().startswith("-"):
-            raise ValueError(f"a duration cannot be negative, got {value!r}")
         seconds = duration(value)
-        if seconds < minimum:
-            raise ValueError(f"must be at least {minimum:g}s, got {value!r}")
+        if seconds < low:
+            raise ValueError(f"must be at least {human_duration(low)}, got {shown(value)}")
+        if seconds > high:
+            raise ValueError(f"must be at most {human_duration(high)}, got {shown(value)}")
         return seconds
 
     return parse
+
+
+def human_duration(seconds: float) -> str:
+    """86400 -> '1d', 0.1 -> '100ms': a bound written the way the file would write it."""
+    for unit in ("d", "h", "m", "s"):
+        if seconds >= _UNIT_SECONDS[unit] and seconds % _UNIT_SECONDS[unit] == 0:
+            return f"{seconds // _UNIT_SECONDS[unit]:g}{unit}"
+    return f"{seconds * 1000:g}ms" if seconds < 1 else f"{seconds:g}s"
 
 
 def text(value: Any) -> str:
@@ -73,14 +97,14 @@ def identifier(value: Any) -> str:
     """An id: letters, digits, and _ . : - ; at most 128 characters."""
     result = text(value)
     if not _ID.match(result):
-        raise ValueError(f"{result!r} is not a valid id (letters, digits, '_', '.', ':', '-')")
+        raise ValueError(f"{shown(result)} is not a valid id (letters, digits, '_', '.', ':', '-')")
     return result
 
 
 def boolean(value: Any) -> bool:
     """true or false."""
     if not isinstance(value, bool):
-        raise ValueError(f"expected true or false, got {value!r}")
+        raise ValueError(f"expected true or false, got {_kind(value)}")
     return value
 
 
@@ -89,10 +113,10 @@ def integer(low: int, high: int | None = None) -> Callable[[Any], int]:
 
     def parse(value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"expected a whole number, got {value!r}")
+            raise ValueError(f"expected a whole number, got {_kind(value)}")
         if value < low or (high is not None and value > high):
             bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
-            raise ValueError(f"must be {bounds}, got {value}")
+            raise ValueError(f"must be {bounds}, got {shown(value)}")
         return value
 
     return parse
@@ -100,7 +124,7 @@ def integer(low: int, high: int | None = None) -> Callable[[Any], int]:
 
 def port(value: Any) -> int:
     """A TCP port, 1-65535."""
-    return integer(1, 65535)(value)
+    return integer(*limits.PORT)(value)
 
 
 def one_of(*choices: str) -> Callable[[Any], str]:
@@ -109,7 +133,7 @@ def one_of(*choices: str) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
         word = text(value)
         if word not in choices:
-            raise ValueError(f"{word!r} is not one of {', '.join(choices)}{_suggestion(word, choices)}")
+            raise ValueError(f"{shown(word)} is not one of {', '.join(choices)}{_suggestion(word, choices)}")
         return word
 
     return parse
@@ -136,26 +160,106 @@ def timezone(value: Any) -> str:
     name = text(value)
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r} (use an IANA name such as Europe/Berlin or UTC)")
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: 'Europe' is a directory
+        raise ValueError(f"unknown time zone {shown(name)} (use an IANA name such as Europe/Berlin or UTC)")
     return name
 
 
 def cron(value: Any) -> str:
     """A five-field cron expression, checked by cronsim (the parser Healthchecks uses)."""
     from cronsim import CronSim, CronSimError
-    from datetime import datetime
 
     expression = text(value).strip()
     try:
         CronSim(expression, datetime(2000, 1, 1))
     except CronSimError as exc:
-        raise ValueError(f"cannot parse cron expression {expression!r}: {exc}")
+        raise ValueError(f"cannot parse cron expression {shown(expression)}: {exc}")
     return expression
 
 
+def listen_address(value: Any) -> tuple[str, int]:
+    """'127.0.0.1:8787' -> ('127.0.0.1', 8787); '[::1]:8787' -> ('::1', 8787)."""
+    address = text(value)
+    host, sep, port_text = address.rpartition(":")
+    if not sep or not host or not port_text.isdigit():
+        raise ValueError(f"expected host:port such as 127.0.0.1:8787, got {shown(address)}")
+    if len(port_text) > 5:  # int() refuses past 4,300 digits, and no port has more than 5
+        raise ValueError(f"must be between 1 and 65535, got {shown(port_text)}")
+    return host.strip("[]"), port(int(port_text))
+
+
+def http_url(value: Any) -> str:
+    """An http:// or https:// URL with a host (and a port in range, if it has one)."""
+    url = text(value)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"expected an http:// or https:// URL with a host, got {shown(url)}")
+    try:
+        parts.port  # raises on a port out of range
+    except ValueError:
+        raise ValueError(f"the port in {shown(url)} is not between 1 and 65535")
+    return url
+
+
+def status_ranges(value: Any) -> tuple:
+    """[200, "200-299", 301] -> ((200, 200), (200, 299), (301, 301))."""
+    items = value if isinstance(value, list) else [value]
+    ranges = []
+    for item in items:
+        low, _, high = str(item).partition("-")
+        if not (low.strip().isdigit() and (not high or high.strip().isdigit())):
+            raise ValueError(f"expected status codes such as 200 or 200-399, got {shown(item)}")
+        if len(low.strip()) > 3 or len(high.strip()) > 3:  # before int(), which refuses 4,300 digits
+            raise ValueError(f"status codes run from 100 to 599 (low first), got {shown(item)}")
+        lo, hi = int(low), int(high or low)
+        if not (100 <= lo <= hi <= 599):
+            raise ValueError(f"status codes run from 100 to 599 (low first), got {shown(item)}")
+        ranges.append((lo, hi))
+    return tuple(ranges)
+
+
+def webhook_url(value: Any) -> str:
+    """An http(s) URL; a refused one is never echoed (webhook URLs often carry a token)."""
+    try:
+        return http_url(value)
+    except ValueError as exc:
+        reason = "the port is not between 1 and 65535" if "port" in str(exc) else "expected an http:// or https:// URL with a host"
+        raise ValueError(f"{reason} (the URL is not shown: it may carry a token)") from None
+
+
+def window_time(value: Any, zone: str) -> datetime:
+    """An ISO 8601 time; without an offset it is read in the window's time zone. Only years
+    `config_limits` allows, so no arithmetic on it can overflow (year 9999 at -01:00 would)."""
+    if not isinstance(value, datetime):
+        try:
+            value = datetime.fromisoformat(text(value))
+        except ValueError:
+            raise ValueError(f"expected a time such as 2026-12-01 02:00 or 2026-12-01T02:00:00Z, got {shown(value)}")
+    value = value if value.tzinfo else value.replace(tzinfo=ZoneInfo(zone))
+    try:
+        year = value.astimezone(ZoneInfo("UTC")).year
+    except OverflowError:
+        year = value.year
+    if not limits.EARLIEST_YEAR <= year <= limits.LATEST_YEAR:
+        years = f"{limits.EARLIEST_YEAR} and {limits.LATEST_YEAR}"
+        raise ValueError(f"must be between the years {years}, got {shown(value.isoformat())}")
+    return value
+
+
 def _kind(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", type(None): "nothing"}.get(type(value), repr(value))
+    return {dict: "a mapping", list: "a list", type(None): "nothing"}.get(type(value)) or shown(value)
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """repr(value), cut short: a refused value can be megabytes long."""
+    if isinstance(value, (dict, list)):
+        return _kind(value)
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _quoted(key: str) -> str:
+    return f"'{key}'" if len(key) <= 60 else f"'{key[:60]}…'"
 
 
 def _suggestion(word: str, choices) -> str:
@@ -184,7 +288,9 @@ class Reader:
             return None
         for key in value:
             if key not in allowed:
-                self.problem(path + (key,), f"unknown key '{key}'{_suggestion(key, allowed)}", at_key=True)
+                # Past the problems a person reads, a suggestion is not worth its cost (difflib).
+                hint = _suggestion(key, allowed) if len(self.problems) < limits.MAX_PROBLEMS else ""
+                self.problem(path + (key,), f"unknown key {_quoted(key)}{hint}", at_key=True)
         for key in required:
             if key not in value:
                 self.problem(path, f"'{key}' is required")
@@ -207,14 +313,16 @@ class Reader:
             return parse(mapping[key])
         except ValueError as exc:
             self.problem(path + (key,), str(exc))
-            return default
+        except Exception as exc:  # a parser missed a case: still a problem at this value
+            self.problem(path + (key,), f"cannot read this value ({type(exc).__name__})")
+        return default
 
     def unique(self, entries: list, path: tuple, label: str, key: str = "id", secret: bool = False) -> None:
         """Report entries of one list that share an id (or name, or token: then never shown)."""
         seen: dict = {}
         for index, entry in enumerate(entries):
             value = entry.get(key) if isinstance(entry, dict) else None
-            if value is None:
+            if value is None or isinstance(value, (dict, list)):  # not an id: reported where it is read
                 continue
             if value in seen:
                 first = self.tree.mark(path + (seen[value], key)).line

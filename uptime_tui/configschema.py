@@ -1,18 +1,19 @@
-"""The shape of each config section, and the checks that span sections (references, ids)."""
+"""The shape of each config section, and the checks that span sections (references, ids).
+
+Every duration and number is read within its range from `config_limits`.
+"""
 
 from __future__ import annotations
 
 import difflib
-from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from uptime_tui import config as c
+from uptime_tui import config_limits as limits
 from uptime_tui import events
 from uptime_tui.configcheck import (
-    Reader, boolean, cron, duration, identifier, integer, one_of, port, positive_duration, text,
-    text_list, text_mapping, timezone,
+    Reader, boolean, cron, duration_in, http_url, identifier, integer, listen_address, one_of, port,
+    status_ranges, text, text_list, text_mapping, timezone, webhook_url, window_time,
 )
 
 SECTIONS = ("settings", "monitors", "heartbeats", "channels", "policies", "maintenance", "api_keys")
@@ -58,7 +59,7 @@ def _settings(r: Reader, value: Any, path: tuple) -> c.Settings:
     m = r.mapping(value, path, allowed)
     if m is None:
         return c.Settings()
-    host, listen_port = r.get(m, path, "listen", _listen, c.DEFAULT_LISTEN)
+    host, listen_port = r.get(m, path, "listen", listen_address, c.DEFAULT_LISTEN)
     return c.Settings(
         database=r.get(m, path, "database", text),
         region=r.get(m, path, "region", text, "local"),
@@ -68,16 +69,8 @@ def _settings(r: Reader, value: Any, path: tuple) -> c.Settings:
         listen_host=host,
         listen_port=listen_port,
         retention=_retention(r, m.get("retention"), path + ("retention",)),
-        group_window=r.get(m, path, "group_window", duration, 120.0),
+        group_window=r.get(m, path, "group_window", duration_in(limits.GROUP_WINDOW), 120.0),
     )
-
-
-def _listen(value: Any) -> tuple[str, int]:
-    address = text(value)
-    host, sep, port_text = address.rpartition(":")
-    if not sep or not host or not port_text.isdigit():
-        raise ValueError(f"expected host:port such as 127.0.0.1:8787, got {address!r}")
-    return host.strip("[]"), port(int(port_text))
 
 
 def _retention(r: Reader, value: Any, path: tuple) -> c.Retention:
@@ -86,7 +79,7 @@ def _retention(r: Reader, value: Any, path: tuple) -> c.Retention:
     m = r.mapping(value, path, ("check_results", "rollups", "incidents", "audit"))
     if m is None:
         return c.Retention()
-    days = integer(1, 36500)
+    days = integer(*limits.RETENTION_DAYS)
     return c.Retention(
         check_results=r.get(m, path, "check_results", days, 7),
         rollups=r.get(m, path, "rollups", days, 365),
@@ -109,7 +102,7 @@ def _monitor(r: Reader, value: Any, path: tuple) -> c.Monitor | None:
         return None
     kind = r.get(m, path, "type", one_of(*c.MONITOR_TYPES))
     monitor_id = r.get(m, path, "id", identifier)
-    url = r.get(m, path, "url", _url)
+    url = r.get(m, path, "url", http_url)
     host = r.get(m, path, "host", text)
     monitor_port = r.get(m, path, "port", port)
     if kind in ("http", "keyword") and url is None and "url" not in m:
@@ -125,8 +118,8 @@ def _monitor(r: Reader, value: Any, path: tuple) -> c.Monitor | None:
             monitor_port = 443
     if kind == "keyword" and "keyword" not in m:
         r.problem(path, "'keyword' is required for a keyword monitor")
-    interval = r.get(m, path, "interval", positive_duration(1), 60.0)
-    timeout = r.get(m, path, "timeout", positive_duration(0.1), min(10.0, interval))
+    interval = r.get(m, path, "interval", duration_in(limits.MONITOR_INTERVAL), 60.0)
+    timeout = r.get(m, path, "timeout", duration_in(limits.MONITOR_TIMEOUT), min(10.0, interval))
     if timeout > interval:
         r.problem(path + ("timeout",), f"timeout ({timeout:g}s) must not exceed the interval ({interval:g}s)")
     return c.Monitor(
@@ -139,7 +132,7 @@ def _monitor(r: Reader, value: Any, path: tuple) -> c.Monitor | None:
         method=r.get(m, path, "method", lambda v: one_of(*c.HTTP_METHODS)(text(v).upper()), "GET"),
         headers=r.get(m, path, "headers", text_mapping, {}),
         body=r.get(m, path, "body", text),
-        accepted_status=r.get(m, path, "accepted_status", _status_ranges, ((200, 399),)),
+        accepted_status=r.get(m, path, "accepted_status", status_ranges, ((200, 399),)),
         follow_redirects=r.get(m, path, "follow_redirects", boolean, True),
         keyword=r.get(m, path, "keyword", text),
         keyword_absent=r.get(m, path, "keyword_absent", boolean, False),
@@ -147,43 +140,16 @@ def _monitor(r: Reader, value: Any, path: tuple) -> c.Monitor | None:
         nameserver=r.get(m, path, "nameserver", text),
         interval=interval,
         timeout=timeout,
-        confirmation=r.get(m, path, "confirmation", integer(1, 100), 2),
-        recovery=r.get(m, path, "recovery", integer(1, 100), 2),
-        degraded_after=r.get(m, path, "degraded_after", positive_duration(0.001)),
-        tls_warning_days=r.get(m, path, "tls_warning_days", integer(0, 3650), 14),
+        confirmation=r.get(m, path, "confirmation", integer(*limits.CONFIRMATION), 2),
+        recovery=r.get(m, path, "recovery", integer(*limits.CONFIRMATION), 2),
+        degraded_after=r.get(m, path, "degraded_after", duration_in(limits.DEGRADED_AFTER)),
+        tls_warning_days=r.get(m, path, "tls_warning_days", integer(*limits.TLS_WARNING_DAYS), 14),
         tags=r.get(m, path, "tags", text_list, ()),
         group=r.get(m, path, "group", text),
         channels=r.get(m, path, "channels", text_list, ()),
         policy=r.get(m, path, "policy", text),
         paused=r.get(m, path, "paused", boolean, False),
     )
-
-
-def _url(value: Any) -> str:
-    url = text(value)
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"expected an http:// or https:// URL with a host, got {url!r}")
-    try:
-        parts.port  # raises on a port out of range
-    except ValueError:
-        raise ValueError(f"the port in {url!r} is not between 1 and 65535")
-    return url
-
-
-def _status_ranges(value: Any) -> tuple:
-    """[200, "200-299", 301] -> ((200, 200), (200, 299), (301, 301))."""
-    items = value if isinstance(value, list) else [value]
-    ranges = []
-    for item in items:
-        low, _, high = str(item).partition("-")
-        if not (low.strip().isdigit() and (not high or high.strip().isdigit())):
-            raise ValueError(f"expected status codes such as 200 or 200-399, got {item!r}")
-        lo, hi = int(low), int(high or low)
-        if not (100 <= lo <= hi <= 599):
-            raise ValueError(f"status codes run from 100 to 599 (low first), got {item!r}")
-        ranges.append((lo, hi))
-    return tuple(ranges)
 
 
 HEARTBEAT_KEYS = (
@@ -206,10 +172,10 @@ def _heartbeat(r: Reader, value: Any, path: tuple) -> c.Heartbeat | None:
     return c.Heartbeat(
         id=heartbeat_id or "",
         name=r.get(m, path, "name", text, heartbeat_id or ""),
-        period=r.get(m, path, "period", positive_duration(1)),
+        period=r.get(m, path, "period", duration_in(limits.HEARTBEAT_PERIOD)),
         schedule=r.get(m, path, "schedule", cron),
         timezone=r.get(m, path, "timezone", timezone, "UTC"),
-        grace=r.get(m, path, "grace", duration, 300.0),
+        grace=r.get(m, path, "grace", duration_in(limits.HEARTBEAT_GRACE), 300.0),
         token=token,
         channels=r.get(m, path, "channels", text_list, ()),
         policy=r.get(m, path, "policy", text),
@@ -237,7 +203,7 @@ def _channel(r: Reader, value: Any, path: tuple) -> c.Channel | None:
         w = r.mapping(m["webhook"], wpath, ("url", "secret", "headers"), required=("url",))
         if w is not None:
             webhook = c.Webhook(
-                url=r.get(w, wpath, "url", _webhook_url, ""),
+                url=r.get(w, wpath, "url", webhook_url, ""),
                 secret=r.get(w, wpath, "secret", text),
                 headers=r.get(w, wpath, "headers", text_mapping, {}),
             )
@@ -250,9 +216,9 @@ def _channel(r: Reader, value: Any, path: tuple) -> c.Channel | None:
     return c.Channel(
         id=r.get(m, path, "id", identifier, ""), apprise=apprise_urls, webhook=webhook, events=patterns,
         all_resources=r.get(m, path, "all_resources", boolean, False),
-        min_interval=r.get(m, path, "min_interval", duration, 60.0),
-        burst=r.get(m, path, "burst", integer(1, 100), 3),
-        timeout=r.get(m, path, "timeout", positive_duration(0.1), 10.0),
+        min_interval=r.get(m, path, "min_interval", duration_in(limits.CHANNEL_MIN_INTERVAL), 60.0),
+        burst=r.get(m, path, "burst", integer(*limits.BURST), 3),
+        timeout=r.get(m, path, "timeout", duration_in(limits.CHANNEL_TIMEOUT), 10.0),
     )
 
 
@@ -262,15 +228,6 @@ def known_channel_pattern(pattern: str) -> bool:
     if pattern.startswith("audit."):
         return len(pattern) > len("audit.")
     return events.known_pattern(pattern)
-
-
-def _webhook_url(value: Any) -> str:
-    """An http(s) URL; a refused one is never echoed (webhook URLs often carry a token)."""
-    try:
-        return _url(value)
-    except ValueError as exc:
-        reason = "the port is not between 1 and 65535" if "port" in str(exc) else "expected an http:// or https:// URL with a host"
-        raise ValueError(f"{reason} (the URL is not shown: it may carry a token)") from None
 
 
 def _policy(r: Reader, value: Any, path: tuple) -> c.Policy | None:
@@ -285,13 +242,14 @@ def _policy(r: Reader, value: Any, path: tuple) -> c.Policy | None:
         spath = path + ("steps", i)
         s = r.mapping(raw, spath, ("wait", "channels"), required=("channels",))
         if s is not None:
-            steps.append(c.EscalationStep(r.get(s, spath, "wait", duration, 0.0), r.get(s, spath, "channels", text_list, ())))
+            wait = r.get(s, spath, "wait", duration_in(limits.ESCALATION_WAIT), 0.0)
+            steps.append(c.EscalationStep(wait, r.get(s, spath, "channels", text_list, ())))
     return c.Policy(
         id=r.get(m, path, "id", identifier, ""),
         steps=tuple(steps),
-        repeat=r.get(m, path, "repeat", integer(0, 1000), 0),
-        repeat_delay=r.get(m, path, "repeat_delay", duration, 0.0),
-        reminder=r.get(m, path, "reminder", positive_duration(1)),
+        repeat=r.get(m, path, "repeat", integer(*limits.POLICY_REPEAT), 0),
+        repeat_delay=r.get(m, path, "repeat_delay", duration_in(limits.REPEAT_DELAY), 0.0),
+        reminder=r.get(m, path, "reminder", duration_in(limits.REMINDER)),
     )
 
 
@@ -310,8 +268,8 @@ def _maintenance(r: Reader, value: Any, path: tuple) -> c.MaintenanceWindow | No
     if "monitors" not in m and "tags" not in m:
         r.problem(path, "a window needs 'monitors' or 'tags' to apply to")
     zone = r.get(m, path, "timezone", timezone, "UTC")
-    start = r.get(m, path, "start", lambda v: _datetime(v, zone))
-    end = r.get(m, path, "end", lambda v: _datetime(v, zone))
+    start = r.get(m, path, "start", lambda v: window_time(v, zone))
+    end = r.get(m, path, "end", lambda v: window_time(v, zone))
     if start and end and end <= start:
         r.problem(path + ("end",), "the window must end after it starts")
     return c.MaintenanceWindow(
@@ -321,19 +279,9 @@ def _maintenance(r: Reader, value: Any, path: tuple) -> c.MaintenanceWindow | No
         start=start,
         end=end,
         schedule=r.get(m, path, "schedule", cron),
-        duration=r.get(m, path, "duration", positive_duration(1)),
+        duration=r.get(m, path, "duration", duration_in(limits.WINDOW_DURATION)),
         timezone=zone,
     )
-
-
-def _datetime(value: Any, zone: str) -> datetime:
-    """An ISO 8601 time; without an offset it is read in the window's time zone."""
-    if not isinstance(value, datetime):
-        try:
-            value = datetime.fromisoformat(text(value))
-        except ValueError:
-            raise ValueError(f"expected a time such as 2026-12-01 02:00 or 2026-12-01T02:00:00Z, got {value!r}")
-    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(zone))
 
 
 def _api_key(r: Reader, value: Any, path: tuple) -> c.ApiKey | None:
