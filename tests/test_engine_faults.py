@@ -266,3 +266,19 @@ async def test_a_start_whose_sync_met_a_full_disk_announces_each_change_once(tmp
     created = [heard.get_nowait()["event"] for _ in range(heard.qsize())].count("monitor.created")
     assert failures and created == 3 == Event.select().where(Event.name == "monitor.created").count()
     database.close()
+
+
+def test_a_full_disk_is_named_not_the_rollback_that_followed_it():
+    import sqlite3
+
+    from uptime_tui.store.writer import Writer
+
+    writer = Writer(peewee.SqliteDatabase(":memory:"), dict)
+    try:
+        try:
+            raise sqlite3.OperationalError("database or disk is full")
+        except sqlite3.OperationalError:
+            raise peewee.OperationalError("cannot rollback - no transaction is active")
+    except peewee.OperationalError as exc:
+        writer._unreachable(exc)
+    assert writer.health().last_error == "OperationalError: database or disk is full"

@@ -250,6 +250,10 @@ class Writer:
 
     def _unreachable(self, exc: Exception) -> None:
         now = time.monotonic()
+        # A failed commit on a full disk surfaces as the rollback's "cannot rollback - no
+        # transaction is active": name what happened first.
+        while "cannot rollback" in str(exc) and exc.__context__ is not None:
+            exc = exc.__context__
         self._last_error = f"{type(exc).__name__}: {str(exc).strip() or 'no detail'}".splitlines()[0]
         self._disconnect()
         if self._outage_since is None:
