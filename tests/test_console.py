@@ -413,6 +413,8 @@ def test_custom_snooze_durations():
     assert parse_duration("1h 30m") == timedelta(minutes=90)
     assert parse_duration("2d") == timedelta(days=2)
     assert parse_duration("soon") is None and parse_duration("0m") is None and parse_duration("") is None
+    assert parse_duration("30s") == timedelta(seconds=30)  # the config's grammar, seconds too
+    assert parse_duration("99999999999w") is None and parse_duration("31d") is None  # overflowed
 
 
 @pytest.mark.anyio

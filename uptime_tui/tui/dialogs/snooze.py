@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from textual.app import ComposeResult
@@ -12,19 +11,21 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from uptime_tui.configcheck import duration
+
 CHOICES = (("15m", timedelta(minutes=15)), ("1h", timedelta(hours=1)), ("4h", timedelta(hours=4)),
            ("8h", timedelta(hours=8)), ("24h", timedelta(hours=24)))
-_PART = re.compile(r"(\d+)\s*([mhdw])")
-_UNIT = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+LONGEST = timedelta(days=30)  # what the engine accepts for a snooze
 
 
 def parse_duration(text: str) -> timedelta | None:
-    """'90m', '1h30m', '2d' -> a timedelta; None when it does not read as one."""
-    text = text.strip().lower().replace(" ", "")
-    if not text or _PART.sub("", text):
+    """'90m', '1h30m', '2d' -> a timedelta (the config's duration grammar, at most 30 days);
+    None when it does not read as one."""
+    try:
+        seconds = duration(text)
+    except ValueError:
         return None
-    seconds = sum(int(n) * _UNIT[u] for n, u in _PART.findall(text))
-    return timedelta(seconds=seconds) if seconds > 0 else None
+    return timedelta(seconds=seconds) if 0 < seconds <= LONGEST.total_seconds() else None
 
 
 class SnoozeDialog(ModalScreen[timedelta | None]):
@@ -75,6 +76,6 @@ class SnoozeDialog(ModalScreen[timedelta | None]):
         event.stop()
         duration = parse_duration(event.value)
         if duration is None:
-            self.query_one("#snooze-error", Label).update(f"not a duration: {event.value!r} (e.g. 90m, 2h30m)")
+            self.query_one("#snooze-error", Label).update(f"not a duration up to 30d: {event.value!r} (e.g. 90m, 2h30m)")
         else:
             self.dismiss(duration)
