@@ -282,3 +282,21 @@ def test_a_full_disk_is_named_not_the_rollback_that_followed_it():
     except peewee.OperationalError as exc:
         writer._unreachable(exc)
     assert writer.health().last_error == "OperationalError: database or disk is full"
+
+
+async def test_an_incident_already_resolved_is_never_resolved_again(database_url, caplog):
+    database, clock = open_database(database_url), Clock()
+    engine = engine_on(database, clock)
+    await engine.start()
+    await feed(engine, clock, "web", success=False, times=2)
+    [incident] = open_incidents()
+    resolved_at = T0.replace(hour=8)  # resolved already, by a step the engine's memory missed
+    Incident.update(active=False, status="ok", resolved_by="system", resolved_at=resolved_at).where(
+        Incident.id == incident.id).execute()
+    with caplog.at_level(logging.ERROR, logger="uptime_tui.engine.apply"):
+        await feed(engine, clock, "web", success=True, times=2)
+    await engine.stop()
+    assert Event.select().where(Event.name == "incident.resolved").count() == 0
+    assert Incident.get_by_id(incident.id).resolved_at == resolved_at
+    assert any("already resolved" in r.getMessage() for r in caplog.records)
+    database.close()

@@ -10,6 +10,7 @@ incident a person closed are dropped here, and a snooze that the step's news can
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -17,6 +18,8 @@ from uptime_tui import audit, events, notify
 from uptime_tui.engine import actions as a
 from uptime_tui.store import auditlog
 from uptime_tui.store.models import Event, Heartbeat, Incident, IncidentEvidence, Monitor
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,7 @@ def apply_step(step: a.Step, resource: Resource, scope: Scope, version: int):
     payloads). Raises StaleStep, rolling the whole step back, when a newer state is stored."""
     now = scope.now
     state, actions = _without_closed(step, resource)
-    opened_id, extra, snooze_news = None, [], {}
+    opened_id, extra, snooze_news, ignored = None, [], {}, []
     for action in actions:
         incident_id = getattr(action, "incident_id", None) or opened_id
         if isinstance(action, a.OpenIncident):
@@ -89,8 +92,13 @@ def apply_step(step: a.Step, resource: Resource, scope: Scope, version: int):
             _add_evidence(row.id, action.evidence)
             extra += _join_group(row, scope)
         elif isinstance(action, a.ResolveIncident):
-            _update(incident_id, now, status="ok", active=False, resolved_at=now, resolved_by="system",
-                    resolution_reason=action.cause)
+            resolved = (Incident.update(updated_at=now, status="ok", active=False, resolved_at=now,
+                                        resolved_by="system", resolution_reason=action.cause)
+                        .where(Incident.id == incident_id, Incident.active == True).execute())  # noqa: E712
+            if not resolved:  # a state older than the database: never a second resolution
+                log.error("%s %s: incident #%s is already resolved; not resolving it again",
+                          resource.kind, resource.key, incident_id)
+                ignored.append(action)
         elif isinstance(action, a.ReopenIncident):
             _update(incident_id, now, status=action.status, active=True, resolved_at=None,
                     resolved_by=None, resolution_reason=None, cause=action.cause)
@@ -109,7 +117,7 @@ def apply_step(step: a.Step, resource: Resource, scope: Scope, version: int):
         elif isinstance(action, (a.MarkMaintenance, a.EndMaintenance)):
             _update(incident_id, now, maintenance=isinstance(action, a.MarkMaintenance))
     source = a.EventSource(scope.ctx, now, resource.ref, resource.policy, opened_id=opened_id)
-    payloads = a.payloads(actions, source) + extra
+    payloads = a.payloads(tuple(x for x in actions if x not in ignored), source) + extra
     for incident_id, reason in snooze_news.items():
         payloads += cancel_snooze(incident_id, reason, scope)
     store_events(payloads, resource, scope)
