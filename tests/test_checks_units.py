@@ -222,26 +222,18 @@ def test_check_result_engine_fault_defaults_to_none_and_stays_frozen():
 
 
 @pytest.mark.anyio
-async def test_running_out_of_file_descriptors_is_an_engine_fault(monkeypatch):
-    async def out_of_descriptors(*args, **kwargs):
-        raise OSError(errno.EMFILE, "Too many open files")
+@pytest.mark.parametrize("error, cause, fault", [
+    (OSError(errno.EMFILE, "Too many open files"), OUT_OF_FDS, OUT_OF_FDS),  # the engine's own
+    (ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"), "connection refused", None),
+])
+async def test_running_out_of_file_descriptors_is_an_engine_fault(monkeypatch, error, cause, fault):
+    async def failing(*args, **kwargs):
+        raise error
 
-    monkeypatch.setattr(asyncio, "open_connection", out_of_descriptors)
+    monkeypatch.setattr(asyncio, "open_connection", failing)
     async with ProbeClient() as client:
         result = await run_check(Monitor(id="m", name="m", type="tcp", host="127.0.0.1", port=9), client, "eu")
-    assert not result.success
-    assert result.engine_fault == OUT_OF_FDS and result.cause == OUT_OF_FDS
-
-
-@pytest.mark.anyio
-async def test_an_ordinary_failure_is_no_engine_fault(monkeypatch):
-    async def refused(*args, **kwargs):
-        raise ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused")
-
-    monkeypatch.setattr(asyncio, "open_connection", refused)
-    async with ProbeClient() as client:
-        result = await run_check(Monitor(id="m", name="m", type="tcp", host="127.0.0.1", port=9), client, "eu")
-    assert (result.success, result.cause, result.engine_fault) == (False, "connection refused", None)
+    assert (result.success, result.cause, result.engine_fault) == (False, cause, fault)
 
 
 # --- causes never show a URL's credentials ------------------------------------------------------

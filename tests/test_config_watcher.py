@@ -2,6 +2,7 @@
 next valid edit is applied without a SIGHUP. A real engine on a real SQLite file."""
 
 import asyncio
+from contextlib import asynccontextmanager
 import logging
 import os
 
@@ -64,6 +65,23 @@ class Editor:
         os.utime(self.path, ns=(self.stamp, self.stamp))
 
 
+@asynccontextmanager
+async def watched(engine_class, tmp_path, config_path):
+    """A started engine on the config, and a watcher polling its file every 20 ms."""
+    database = open_database(str(tmp_path / "uptime.db"))
+    engine = engine_class(load_config(config_path, {}), database,
+                          options=EngineOptions(listen=False, probes=False, notify=False))
+    await engine.start()
+    watcher = ConfigWatcher(config_path, engine, interval=0.02)
+    watching = asyncio.create_task(watcher.run())
+    try:
+        yield engine, watcher, watching
+    finally:
+        watching.cancel()
+        await engine.stop()
+        database.close()
+
+
 @pytest.fixture
 def config_path(tmp_path):
     path = tmp_path / "config.yaml"
@@ -74,14 +92,8 @@ def config_path(tmp_path):
 @pytest.mark.anyio
 async def test_the_watcher_survives_every_broken_file_and_applies_the_next_valid_edit(tmp_path, config_path, caplog):
     caplog.set_level(logging.INFO, logger="uptime_tui.engine.reload")
-    database = open_database(str(tmp_path / "uptime.db"))
-    engine = Engine(load_config(config_path, {}), database,
-                    options=EngineOptions(listen=False, probes=False, notify=False))
-    await engine.start()
-    watcher = ConfigWatcher(config_path, engine, interval=0.02)
-    watching = asyncio.create_task(watcher.run())
-    editor = Editor(config_path)
-    try:
+    async with watched(Engine, tmp_path, config_path) as (engine, watcher, watching):
+        editor = Editor(config_path)
         for data, expected in BROKEN:
             editor.write(data)
             await until(lambda: any(expected in str(p) for p in watcher.problems), expected)
@@ -91,24 +103,14 @@ async def test_the_watcher_survives_every_broken_file_and_applies_the_next_valid
         editor.write(config_text("Web edited").encode())
         await until(lambda: engine.config.monitors[0].name == "Web edited", "the valid edit applied")
         assert watcher.problems == [] and not watching.done()
-    finally:
-        watching.cancel()
-        await engine.stop()
-        database.close()
     assert not any(r.exc_info for r in caplog.records if r.levelno >= logging.ERROR)
 
 
 @pytest.mark.anyio
 async def test_the_watcher_survives_an_engine_whose_reload_raises(tmp_path, config_path, caplog):
     caplog.set_level(logging.INFO, logger="uptime_tui.engine.reload")
-    database = open_database(str(tmp_path / "uptime.db"))
-    engine = EngineFailingOnce(load_config(config_path, {}), database,
-                               options=EngineOptions(listen=False, probes=False, notify=False))
-    await engine.start()
-    watcher = ConfigWatcher(config_path, engine, interval=0.02)
-    watching = asyncio.create_task(watcher.run())
-    editor = Editor(config_path)
-    try:
+    async with watched(EngineFailingOnce, tmp_path, config_path) as (engine, watcher, watching):
+        editor = Editor(config_path)
         editor.write(config_text("First").encode())
         await until(lambda: engine.failed and watcher.problems, "the failed reload reported")
         [line] = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
@@ -117,7 +119,3 @@ async def test_the_watcher_survives_an_engine_whose_reload_raises(tmp_path, conf
         editor.write(config_text("Second").encode())
         await until(lambda: engine.config.monitors[0].name == "Second", "the next edit applied")
         assert watcher.problems == [] and not watching.done()
-    finally:
-        watching.cancel()
-        await engine.stop()
-        database.close()
