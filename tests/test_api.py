@@ -42,8 +42,8 @@ async def test_incidents_as_reference_004_describes(database):
             incident.id, engine.monitors["web"].resource.row_id, None, "acme", "down")
         assert item["started_at"] == item["created_at"] == "2026-11-23T09:00:01Z"
         assert item["evidence"] == [
-            {"region": "local", "timestamp": "2026-11-23T09:00:00Z", "status_code": 503, "ttfb_ms": 2143, "cause": None},
-            {"region": "local", "timestamp": "2026-11-23T09:00:01Z", "status_code": 503, "ttfb_ms": 2143, "cause": None},
+            {"region": "local", "timestamp": "2026-11-23T09:00:00Z", "status_code": 503, "ttfb_ms": 2143, "cause": "HTTP 503"},
+            {"region": "local", "timestamp": "2026-11-23T09:00:01Z", "status_code": 503, "ttfb_ms": 2143, "cause": "HTTP 503"},
         ]
         # Ours, beside the reference's fields.
         assert (item["status"], item["severity"], item["active"], item["flapping"], item["maintenance"]) == (

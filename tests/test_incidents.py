@@ -92,9 +92,9 @@ def test_confirmation_failures_open_a_critical_down_incident_with_evidence():
     assert down.cause == "HTTP 503" and down.regions == ("eu", "us")
     assert (opened.kind, opened.severity, opened.cause) == ("down", "critical", "HTTP 503")
     assert [e.to_dict() for e in opened.evidence] == [
-        {"region": "eu", "timestamp": "2026-05-07T09:00:00Z", "status_code": 503, "ttfb_ms": 2143},
-        {"region": "us", "timestamp": "2026-05-07T09:01:00Z", "status_code": 503, "ttfb_ms": 2087},
-        {"region": "eu", "timestamp": "2026-05-07T09:02:00Z", "status_code": 503, "ttfb_ms": 2143},
+        {"region": "eu", "timestamp": "2026-05-07T09:00:00Z", "status_code": 503, "ttfb_ms": 2143, "cause": "HTTP 503"},
+        {"region": "us", "timestamp": "2026-05-07T09:01:00Z", "status_code": 503, "ttfb_ms": 2087, "cause": "HTTP 503"},
+        {"region": "eu", "timestamp": "2026-05-07T09:02:00Z", "status_code": 503, "ttfb_ms": 2143, "cause": "HTTP 503"},
     ]
     incident = engine.state.incident
     assert (incident.id, incident.status, incident.severity, incident.open) == (1, "critical", "critical", True)

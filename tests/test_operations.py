@@ -380,3 +380,21 @@ async def test_the_engine_rolls_up_old_results_in_the_background(database):
                 await asyncio.sleep(0.05)
     rollup = CheckRollup.get()
     assert (rollup.checks, rollup.failures) == (4, 2) and ResultRow.select().count() == 0
+
+
+@pytest.mark.anyio
+async def test_an_incident_the_engine_reopens_starts_its_escalation_and_acknowledgement_over(database):
+    clock = Clock()
+    async with engine_on(database, clock) as (engine, _):
+        incident = await open_incident(engine, clock)
+        await engine.escalate()
+        clock.advance(minutes=15)
+        await engine.escalate()
+        await engine.acknowledge(incident.id, ALICE)
+        assert Incident.get_by_id(incident.id).escalation_level == 2
+        await feed(engine, clock, "web", success=True, times=2)  # resolved by the engine
+        await feed(engine, clock, "web", success=False, times=2)  # back within the reopen window
+        row = Incident.get_by_id(incident.id)
+        assert row.active and (row.escalation_level, row.escalated_at, row.acknowledged_by) == (0, None, None)
+        [step] = await engine.escalate()  # step 1 again, not step 3
+        assert "step 1 of 2" in step["message"]

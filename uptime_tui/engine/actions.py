@@ -39,29 +39,32 @@ def parse_time(text: str | None) -> datetime | None:
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """One failed check of a failing streak, as the incidents API shows it (reference 004)."""
+    """One failed check of a failing streak, as the incidents API shows it (Better Stack's
+    incident object), with what went wrong: the check's cause, or the output a failing job sent."""
 
     region: str
     timestamp: datetime  # whole seconds, so it survives the reference's format unchanged
     status_code: int | None
     ttfb_ms: int | None
+    cause: str | None = None
 
     @classmethod
     def of(cls, result) -> Evidence:
         """From a CheckResult."""
         ttfb = None if result.ttfb_ms is None else round(result.ttfb_ms)
-        return cls(result.region, result.checked_at.replace(microsecond=0), result.status_code, ttfb)
+        return cls(result.region, result.checked_at.replace(microsecond=0), result.status_code, ttfb,
+                   result.cause)
 
     def to_dict(self) -> dict:
-        """{region, timestamp, status_code, ttfb_ms} as in reference 004."""
+        """{region, timestamp, status_code, ttfb_ms, cause}."""
         return {"region": self.region, "timestamp": events.iso(self.timestamp),
-                "status_code": self.status_code, "ttfb_ms": self.ttfb_ms}
+                "status_code": self.status_code, "ttfb_ms": self.ttfb_ms, "cause": self.cause}
 
     @classmethod
     def from_dict(cls, data: dict) -> Evidence:
         """Back from `to_dict()`."""
         return cls(data["region"], parse_time(data["timestamp"]), data.get("status_code"),
-                   data.get("ttfb_ms"))
+                   data.get("ttfb_ms"), data.get("cause"))
 
 
 @dataclass(frozen=True, slots=True)

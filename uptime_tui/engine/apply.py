@@ -100,8 +100,10 @@ def apply_step(step: a.Step, resource: Resource, scope: Scope, version: int):
                           resource.kind, resource.key, incident_id)
                 ignored.append(action)
         elif isinstance(action, a.ReopenIncident):
+            # The trouble is back: acknowledgement and escalation start over, as for a person's reopen.
             _update(incident_id, now, status=action.status, active=True, resolved_at=None,
-                    resolved_by=None, resolution_reason=None, cause=action.cause)
+                    resolved_by=None, resolution_reason=None, cause=action.cause, acknowledged_by=None,
+                    acknowledged_at=None, escalation_level=0, escalated_at=None)
             snooze_news.setdefault(incident_id, "the incident reopened")
         elif isinstance(action, a.EscalateSeverity):
             _update(incident_id, now, type=action.kind, name=action.name, status=action.severity,
@@ -225,6 +227,6 @@ def _add_evidence(incident_id: int | None, evidence) -> None:
     if incident_id is not None and evidence:
         IncidentEvidence.insert_many([
             {"incident": incident_id, "region": e.region, "timestamp": e.timestamp,
-             "status_code": e.status_code, "ttfb_ms": e.ttfb_ms}
+             "status_code": e.status_code, "ttfb_ms": e.ttfb_ms, "cause": e.cause}
             for e in evidence
         ]).execute()

@@ -27,13 +27,15 @@ from zoneinfo import ZoneInfo
 from cronsim import CronSim
 
 from uptime_tui.engine.actions import (
-    HeartbeatChecked, HeartbeatDown, HeartbeatUp, IncidentView, ResolveIncident, Step,
+    Evidence, HeartbeatChecked, HeartbeatDown, HeartbeatUp, IncidentView, ResolveIncident, Step,
     parse_time, start_incident, time_str,
 )
 from uptime_tui.engine.incidents import Rules
 from uptime_tui.events import iso
 
 PING_KINDS = ("success", "start", "fail", "exit")
+CAUSE_CHARS = 200  # of a failing job's first line, in the cause
+OUTPUT_CHARS = 4000  # of its output, in the evidence (a ping keeps 10 KB)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +90,10 @@ class HeartbeatState:
 
 
 def ping(heartbeat, state: HeartbeatState, kind: str, now: datetime, exit_status: int | None = None,
-         *, rules: Rules = Rules()) -> Step:
-    """Apply one ping: kind success | start | fail | exit (exit_status 0 success, 1-255 failure)."""
+         *, rules: Rules = Rules(), output: str | None = None, region: str = "local") -> Step:
+    """Apply one ping: kind success | start | fail | exit (exit_status 0 success, 1-255 failure).
+    A failure's `output` (the body the job sent) gives the cause its first line and the incident
+    its evidence, so the page says `pg_dump: error: connection to server failed`."""
     fail_code = None
     if kind == "exit":
         if exit_status is None or not 0 <= exit_status <= 255:
@@ -119,10 +123,28 @@ def ping(heartbeat, state: HeartbeatState, kind: str, now: datetime, exit_status
         return Step(replace(finished, status="up", incident=incident), tuple(actions))
 
     cause = f"exit status {fail_code}" if fail_code else "the job reported a failure"
+    said = _first_line(output)
+    if said:
+        cause = f"{cause}: {said}" if fail_code else said
+    evidence = (Evidence(region, now.replace(microsecond=0), None, None, _bounded(output)),) if output else ()
     checked = HeartbeatChecked(False, fail_code)
     if state.status == "down":
         return Step(finished, (checked,))
-    return _go_down(heartbeat, finished, cause, now, rules, [checked])
+    return _go_down(heartbeat, finished, cause, now, rules, [checked], evidence)
+
+
+def _first_line(output: str | None) -> str | None:
+    """The first line of a job's output that says something, shortened for a cause."""
+    for line in (output or "").splitlines():
+        if line.strip():
+            line = line.strip()
+            return line if len(line) <= CAUSE_CHARS else line[:CAUSE_CHARS - 1] + "…"
+    return None
+
+
+def _bounded(output: str) -> str:
+    """A job's output as kept in the evidence: its last part when long (errors come last)."""
+    return output if len(output) <= OUTPUT_CHARS else "…" + output[-(OUTPUT_CHARS - 1):]
 
 
 def tick(heartbeat, state: HeartbeatState, now: datetime, *, rules: Rules = Rules()) -> Step:
@@ -178,11 +200,11 @@ def _late_cause(heartbeat, state: HeartbeatState, now: datetime) -> str:
 
 
 def _go_down(heartbeat, state: HeartbeatState, cause: str, now: datetime, rules: Rules,
-             actions: list) -> Step:
+             actions: list, evidence: tuple = ()) -> Step:
     actions.append(HeartbeatDown(cause))
     incident = state.incident
     if not (incident and incident.open):  # never two open incidents for one heartbeat
         incident, more = start_incident(incident, "down", f"{heartbeat.name} down", "critical",
-                                        cause, (), now, rules.reopen_window)
+                                        cause, evidence, now, rules.reopen_window)
         actions += more
     return Step(replace(state, status="down", incident=incident), tuple(actions))

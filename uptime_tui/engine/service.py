@@ -243,8 +243,10 @@ class Engine(Commands):
             return False
         async with tracked.lock:
             now = self.clock()
+            failed = ping.kind == "fail" or (ping.kind == "exit" and ping.exit_status not in (0, None))
             step = hb_machine.ping(tracked.item, tracked.state, ping.kind, now, ping.exit_status,
-                                   rules=self.options.rules)
+                                   rules=self.options.rules, output=ping.body if failed else None,
+                                   region=self.region)
 
             def record_ping():
                 HeartbeatPing.create(heartbeat=tracked.resource.row_id, received_at=now, kind=ping.kind,
