@@ -398,3 +398,24 @@ async def test_an_incident_the_engine_reopens_starts_its_escalation_and_acknowle
         assert row.active and (row.escalation_level, row.escalated_at, row.acknowledged_by) == (0, None, None)
         [step] = await engine.escalate()  # step 1 again, not step 3
         assert "step 1 of 2" in step["message"]
+
+
+@pytest.mark.anyio
+async def test_a_monitor_has_one_identity_in_the_audit_log_and_filters_take_either_form(database):
+    from uptime_tui import audit
+    from uptime_tui.store import auditlog
+
+    clock = Clock()
+    async with engine_on(database, clock) as (engine, _):
+        incident = await open_incident(engine, clock)
+        await engine.acknowledge(incident.id, ALICE)
+        row_id = engine.monitors["web"].resource.row_id
+    started, acked = (AuditEntry.get(AuditEntry.action == a) for a in ("incident.started", "incident.acknowledged"))
+    assert {"type": "monitor", "id": "web", "name": "Web"} in started.targets
+    assert {"type": "monitor", "id": "web", "name": "Web"} in acked.targets
+    auditlog.append(audit.SYSTEM, "incident.escalated",  # as an older version named the monitor
+                    [audit.Target("monitor", str(row_id), "Web")], "escalated", {}, clock.now)
+    wanted = {"incident.started", "incident.acknowledged", "incident.escalated"}
+    for form in ("monitor:web", f"monitor:{row_id}"):
+        found = {e["action"] for e in auditlog.iter_entries(audit.Filter(target=form))}
+        assert wanted <= found, form

@@ -199,8 +199,18 @@ def audit_automatic(payloads: list[dict], resource: Resource | None, scope: Scop
         if name == "incident.started" and resource is not None:
             by = audit.Actor("alert", resource.key, resource.ref.name, {"cause": payload.get("cause")})
         targets = [audit.Target("incident", str(payload["incident_id"]), payload["incident_name"]),
-                   audit.Target(payload["resource_type"], str(payload["resource_id"]), payload["resource_name"])]
+                   _resource_target(payload, resource)]
         auditlog.append(by, name, targets, payload["message"], scope.audit_context, scope.now)
+
+
+def _resource_target(payload: dict, resource: Resource | None) -> audit.Target:
+    """The payload's monitor or heartbeat as every audit entry names it: by its YAML id, as a
+    person's operations do (`monitor:closed-port`), not by its row id."""
+    kind, row_id, name = payload["resource_type"], payload["resource_id"], payload["resource_name"]
+    if resource is not None and (resource.kind, resource.row_id) == (kind, row_id):
+        return resource.target
+    key = Incident.select(Incident.resource_key).where(Incident.id == payload["incident_id"]).scalar()
+    return audit.Target(kind, key or str(row_id), name)
 
 
 def store_events(payloads: list[dict], resource: Resource | None, scope: Scope) -> list[Event]:

@@ -19,7 +19,7 @@ from itertools import islice
 import peewee
 
 from uptime_tui import audit
-from uptime_tui.store.models import AuditEntry
+from uptime_tui.store.models import AuditEntry, Heartbeat, Monitor
 
 # Called with each new row inside append's transaction (the notification outbox streams entries).
 AFTER_APPEND: list[Callable[[AuditEntry], None]] = []
@@ -100,10 +100,10 @@ def iter_entries(criteria: audit.Filter | None = None, oldest_first: bool = Fals
                  batch_size: int = BATCH_SIZE) -> Iterator[dict]:
     """Matching entries (as entry_dict) with before_id > id > after_id, read in batches by id."""
     criteria = criteria or audit.Filter()
+    variants = [dataclasses.replace(criteria, target=t) for t in target_aliases(criteria.target)]
     base = _sql_conditions(criteria)
     # Converting a row (three JSON documents and a timestamp) costs most of a scan, so the
     # criteria SQL left over are first tried on the raw columns; only rows that pass are converted.
-    quick = dataclasses.replace(criteria, since=None, until=None)
     order = AuditEntry.id.asc() if oldest_first else AuditEntry.id.desc()
     while True:
         conditions = list(base)
@@ -113,9 +113,10 @@ def iter_entries(criteria: audit.Filter | None = None, oldest_first: bool = Fals
             conditions.append(AuditEntry.id > after_id)
         rows = _raw_rows(conditions, order, batch_size)
         for raw in rows:
-            if quick.matches(_raw_view(raw, criteria.target is not None)):
+            view = _raw_view(raw, criteria.target is not None)
+            if any(dataclasses.replace(v, since=None, until=None).matches(view) for v in variants):
                 entry = entry_dict(_converted(raw))
-                if criteria.matches(entry):
+                if any(v.matches(entry) for v in variants):
                     yield entry
         if len(rows) < batch_size:
             return
@@ -123,6 +124,20 @@ def iter_entries(criteria: audit.Filter | None = None, oldest_first: bool = Fals
             after_id = rows[-1][0]
         else:
             before_id = rows[-1][0]
+
+
+def target_aliases(target: str | None) -> list[str | None]:
+    """`monitor:closed-port` and `monitor:3` name one monitor (older entries named monitors and
+    heartbeats by row id): a filter on either form finds the entries of both."""
+    if not target or ":" not in target:
+        return [target]
+    kind, _, ref = target.partition(":")
+    model = {"monitor": Monitor, "heartbeat": Heartbeat}.get(kind)
+    if model is None:
+        return [target]
+    named = (model.key == ref) | (model.id == int(ref)) if ref.isdecimal() else model.key == ref
+    row = model.select(model.id, model.key).where(named).first()
+    return [target] if row is None else list(dict.fromkeys([target, f"{kind}:{row.key}", f"{kind}:{row.id}"]))
 
 
 _FIELDS = AuditEntry._meta.sorted_fields  # id first
