@@ -77,7 +77,7 @@ def test_payload_has_exactly_the_reference_fields(name):
     payload = build(name)
     assert set(payload) == COMMON | REFERENCE[name]
     assert payload["event"] == name
-    assert payload["dt"] == "2026-05-07T09:14:02Z"
+    assert payload["dt"] == "2026-05-07T09:14:02.650Z"  # milliseconds, as Better Stack shows them
     assert (payload["organization_id"], payload["team_id"]) == ("org-1", "team-7")
     assert payload["message"] and isinstance(payload["message"], str)
 

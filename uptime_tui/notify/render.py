@@ -83,7 +83,7 @@ def digest_payload(items: list[tuple[str, dict]], ctx: events.Context, now: date
     names = Counter(payload.get("event", "?") for _, payload in items)
     summary = ", ".join(f"{n} {name}" for name, n in names.most_common())
     return {
-        "dt": events.iso(now), "event": DIGEST_EVENT,
+        "dt": events.iso_ms(now), "event": DIGEST_EVENT,
         "message": f"{len(items)} notifications in one digest ({summary}); "
                    f"this channel gets at most one message per {_duration(min_interval)} during a storm",
         "organization_id": ctx.organization_id, "team_id": ctx.team_id, "count": len(items),
@@ -93,7 +93,7 @@ def digest_payload(items: list[tuple[str, dict]], ctx: events.Context, now: date
 
 def test_payload(ctx: events.Context, now: datetime, channel_id: str) -> dict:
     """The payload of `uptime-tui notify test`."""
-    return {"dt": events.iso(now), "event": TEST_EVENT,
+    return {"dt": events.iso_ms(now), "event": TEST_EVENT,
             "message": f"Test notification from uptime-tui to channel {channel_id}",
             "organization_id": ctx.organization_id, "team_id": ctx.team_id}
 
@@ -102,7 +102,7 @@ def audit_payload(entry, ctx: events.Context) -> dict:
     """An audit entry on the stream: the common fields, then the entry as the audit log shows it."""
     created_at = entry.created_at.astimezone(timezone.utc)
     return {
-        "dt": events.iso(created_at), "event": f"audit.{entry.action}", "message": entry.message,
+        "dt": events.iso_ms(created_at), "event": f"audit.{entry.action}", "message": entry.message,
         "organization_id": ctx.organization_id, "team_id": ctx.team_id,
         "id": entry.id, "version": entry.version, "created_at": events.iso(created_at),
         "actor": {"type": entry.actor_type, "id": entry.actor_id, "name": entry.actor_name,
