@@ -4,6 +4,7 @@ SQLite file and the engine's writer thread. Loops are bounded in count and time;
 on wall-clock durations."""
 
 import asyncio
+import logging
 import email
 import re
 from contextlib import asynccontextmanager
@@ -198,6 +199,40 @@ async def test_apprise_mailto_through_a_real_smtp_server(database):
     assert message["Subject"] == "Down: Web a"
     text = next(p.get_payload(decode=True).decode() for p in message.walk() if p.get_content_type() == "text/plain")
     assert "Cause: HTTP 503" in text and "Evidence:" in text and "press a to acknowledge" in text
+    assert "Target: http://127.0.0.1:9/\r\n" in text
+
+
+@pytest.mark.anyio
+async def test_an_email_still_being_sent_at_stop_is_logged_masked(database, caplog):
+    from aiosmtpd.smtp import SMTP
+
+    receiving = asyncio.Event()
+
+    class SlowMailbox:
+        async def handle_DATA(self, server, session, envelope):
+            receiving.set()
+            await asyncio.sleep(1.0)  # the notifier stops meanwhile
+            return "250 OK"
+
+    server = await asyncio.get_running_loop().create_server(lambda: SMTP(SlowMailbox(), hostname="localhost"),
+                                                            "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    url = f"mailto://127.0.0.1:{port}?from=uptime@example.com&to=oncall-secret@example.com&mode=insecure"
+    config = make_config([monitor_config("a", ["mail"])], [cfg.Channel(id="mail", apprise=(url,), events=("incident.*",))])
+    ids = add_monitors(config)
+    try:
+        with caplog.at_level(logging.INFO):
+            async with running(config, database) as (notifier, writer):
+                await writer.run_async(lambda: start_incident(config, "a", ids["a"], utcnow()))
+                notifier.wake()
+                async with asyncio.timeout(15):
+                    await receiving.wait()
+    finally:
+        server.close()
+        await server.wait_closed()
+    ours = [r.getMessage() for r in caplog.records if not r.name.startswith("mail.")]  # not the test server's
+    assert any("Sent Email" in line for line in ours)
+    assert not any("oncall-secret@example.com" in line for line in ours)
 
 
 @pytest.mark.anyio

@@ -211,11 +211,12 @@ def test_webhook_body_is_the_reference_payload_in_reference_order():
 def test_apprise_text_says_what_why_since_when_evidence_and_what_to_press():
     payload = events.incident_started(CTX, NOW, incident_ref(), cause="HTTP 503", regions=["local"])
     detail = render.IncidentDetail(7, "down", "HTTP 503", NOW - timedelta(minutes=3), "critical",
-                                   evidence=(render.Evidence("local", NOW - timedelta(seconds=30), 503, 120.0),))
+                                   evidence=(render.Evidence("local", NOW - timedelta(seconds=30), 503, 120.0),),
+                                   target="https://****@web.example/health")
     text = render.message_text(payload, detail)
     assert text.title == "Down: Web" and text.kind == "failure"
-    for part in ("Cause: HTTP 503", "Since: 2026-11-23 11:57 UTC (3m ago)", "local 2026-11-23 11:59:30 UTC HTTP 503 120 ms",
-                 "press a to acknowledge"):
+    for part in ("Target: https://****@web.example/health", "Cause: HTTP 503", "Since: 2026-11-23 11:57:00 UTC\n",
+                 "local 2026-11-23 11:59:30 UTC HTTP 503 120 ms", "press a to acknowledge"):
         assert part in text.body
     resolved = render.message_text(events.incident_resolved(CTX, NOW, incident_ref(), cause="recovered"), detail)
     assert resolved.title == "Resolved: Web" and resolved.kind == "success" and "lasted 3m" in resolved.body

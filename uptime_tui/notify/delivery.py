@@ -120,11 +120,12 @@ class Notifier:
 
     async def close(self) -> None:
         """Release the HTTP client, the threads and the reader's database connection."""
-        await self.senders.close()
+        drained = await self.senders.close()
         if self._reader is not None:
             reader, self._reader = self._reader, None
             await asyncio.to_thread(reader.close)
-        self._filter_logs(None)
+        if drained:  # an Apprise send still running logs its recipient at the end: keep it masked
+            self._filter_logs(None)
 
     def reload(self, config) -> None:
         """Use a new config: channels, secrets to redact, storm limits (kept where unchanged)."""

@@ -242,10 +242,14 @@ def incident_details(incident_ids, evidence: int = 3) -> dict[int, render.Incide
             for e in query:
                 if len(proofs[e.incident_id]) < evidence:
                     proofs[e.incident_id].append(render.Evidence(e.region, e.timestamp, e.status_code, e.ttfb_ms, e.cause))
-        for row in Incident.select().where(Incident.id.in_(chunk)):
+        rows = list(Incident.select().where(Incident.id.in_(chunk)))
+        monitor_ids = {row.resource_id for row in rows if row.resource_type == "monitor"}
+        targets = dict(Monitor.select(Monitor.id, Monitor.target).where(Monitor.id.in_(monitor_ids)).tuples())
+        for row in rows:
             found[row.id] = render.IncidentDetail(
                 row.id, row.type, row.cause, row.started_at, row.status, row.acknowledged_by, row.group_id,
-                row.group_key, tuple(reversed(proofs.get(row.id, ()))))
+                row.group_key, tuple(reversed(proofs.get(row.id, ()))),
+                targets.get(row.resource_id) if row.resource_type == "monitor" else None)
     return found
 
 

@@ -138,6 +138,7 @@ class IncidentDetail:
     group_id: int | None = None
     group_key: str | None = None
     evidence: tuple = ()
+    target: str | None = None  # the monitor's URL or host:port, as stored (credentials masked)
 
 
 @dataclass(frozen=True)
@@ -162,13 +163,15 @@ def message_text(payload: dict, detail: IncidentDetail | None = None) -> Text:
     kind = KIND_WORDS.get(detail.kind if detail else "down", "Down")
     title = TITLES.get(name, "{name}: " + name).format(kind=kind, name=subject)
     lines = [payload.get("message", "")]
-    if payload.get("monitor_url"):
-        lines.append(f"Target: {payload['monitor_url']}")
+    target = payload.get("monitor_url") or (detail.target if detail else None)
+    if target:
+        lines.append(f"Target: {redact_target(target)}")
     cause = payload.get("incident_cause") or payload.get("cause") or (detail.cause if detail else None)
     if cause:
         lines.append(f"Cause: {redact_text(cause)}")
     if detail is not None:
-        lines.append(f"Since: {_when(detail.started_at)} ({_duration(_seconds(payload, detail))} ago)"
+        # The time itself, not "N ago": a message is read later than it was written.
+        lines.append(f"Since: {_when(detail.started_at, seconds=True)}"
                      if name != "incident.resolved" else
                      f"Started: {_when(detail.started_at)}, lasted {_duration(_seconds(payload, detail))}")
         if detail.acknowledged_by and name != "incident.acknowledged":

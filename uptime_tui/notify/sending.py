@@ -48,14 +48,22 @@ class Senders:
         if self.pool is None:
             self.pool = ThreadPoolExecutor(self.apprise_threads, thread_name_prefix="uptime-tui-apprise")
 
-    async def close(self) -> None:
-        """Release the client and the pool (an Apprise call still running finishes on its own)."""
+    async def close(self, wait: float = 15.0) -> bool:
+        """Release the client and the pool; whether every Apprise call still running finished
+        within `wait` seconds (until then it may log, and its log lines must stay masked)."""
         if self.client is not None:
             await self.client.aclose()
             self.client = None
-        if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            self.pool = None
+        pool, self.pool = self.pool, None
+        if pool is None:
+            return True
+        pool.shutdown(wait=False, cancel_futures=True)
+        try:
+            async with asyncio.timeout(wait):
+                await asyncio.to_thread(pool.shutdown, wait=True)
+        except TimeoutError:
+            return False
+        return True
 
     async def send(self, channel, message: Message, *, ctx, now: datetime, redact, details=None) -> SendResult:
         """One attempt. `details` is an async callable giving incident details by id (Apprise text)."""
