@@ -4,8 +4,8 @@ SQLite file and the engine's writer thread. Loops are bounded in count and time;
 on wall-clock durations."""
 
 import asyncio
-import logging
 import email
+import logging
 import re
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -321,3 +321,37 @@ async def test_stop_ends_the_delivery_loop_even_when_it_is_woken_at_that_moment(
                 await notifier.stop()
         finally:
             await asyncio.to_thread(writer.stop)
+
+
+@pytest.mark.anyio
+async def test_events_of_one_resource_reach_a_channel_in_order_even_through_retries(database):
+    receiver = Receiver(flaky=1).start()  # the first request is answered 503 (after it arrived)
+    config = make_config([monitor_config("a", ["hook"]), monitor_config("b", ["hook"])],
+                         [webhook_channel("hook", receiver.url("/hook"), SECRET, min_interval=0)])
+    ids = add_monitors(config)
+    try:
+        async with running(config, database) as (notifier, writer):
+            def one_after_another():
+                incident, _ = start_incident(config, "a", ids["a"], utcnow())
+                ref = incident_ref(incident, "a", ids["a"])
+                later = [events.incident_acknowledged(CTX, utcnow(), ref),
+                         events.incident_resolved(CTX, utcnow(), ref, cause="recovered")]
+                return enqueue(config, store(later), utcnow())
+
+            await writer.run_async(one_after_another)
+            notifier.wake()
+            assert await eventually(lambda: states() == {"sent": 3})
+    finally:
+        receiver.stop()
+    received = [r.json["event"] for r in receiver.on("/hook")]
+    assert received == ["incident.started", "incident.started", "incident.acknowledged", "incident.resolved"]
+
+
+def test_the_planner_sends_only_the_oldest_pending_delivery_of_a_stream():
+    from uptime_tui.notify.plan import Pending, plan, stream_of
+
+    pending = [Pending(1, False, "monitor:1"), Pending(2, True, "monitor:1"), Pending(3, True, "monitor:2"),
+               Pending(4, True, None), Pending(5, True, None)]
+    assert plan(pending, 10).singles == (3, 4, 5)  # 2 waits for 1, which is backing off
+    assert stream_of({"resource_type": "heartbeat", "resource_id": 4, "incident_id": 9}) == "heartbeat:4"
+    assert stream_of({"heartbeat_id": 4}) == "heartbeat:4" and stream_of({"event": "audit.x"}) is None

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from uptime_tui.notify import outbox, render
-from uptime_tui.notify.plan import Pending, RetryPolicy, SendResult, TokenBucket, plan
+from uptime_tui.notify.plan import Pending, RetryPolicy, SendResult, TokenBucket, plan, stream_of
 from uptime_tui.notify.redact import Redactor, RedactingFilter
 from uptime_tui.notify.sending import Message, Senders
 from uptime_tui.store.reader import Reader
@@ -212,7 +212,8 @@ class Notifier:
             rows = await self._read(outbox.pending, channel_id, self.options.batch)
             now = self.clock()
             bucket = await self._bucket(channel_id, now)
-            chosen = plan([Pending(r.id, r.next_attempt_at <= now) for r in rows], bucket.available(now))
+            chosen = plan([Pending(r.id, r.next_attempt_at <= now, stream_of(r.payload)) for r in rows],
+                          bucket.available(now))
             by_id = {r.id: r for r in rows}
             if chosen.digest:
                 again = await self._send_digest(channel, [by_id[i] for i in chosen.digest])

@@ -122,6 +122,18 @@ class Pending:
 
     id: int
     due: bool  # next_attempt_at has come
+    stream: str | None = None  # what it is about (a monitor, a heartbeat): see `plan`
+
+
+def stream_of(payload: dict) -> str | None:
+    """The resource an event is about (`monitor:3`), whose events a receiver must get in order;
+    None for what has no order to keep (an audit entry, a test message)."""
+    if payload.get("resource_type") and payload.get("resource_id") is not None:
+        return f"{payload['resource_type']}:{payload['resource_id']}"
+    for kind in ("monitor", "heartbeat"):
+        if payload.get(f"{kind}_id") is not None:
+            return f"{kind}:{payload[f'{kind}_id']}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -140,8 +152,17 @@ class Plan:
 def plan(pending: list[Pending], tokens: float) -> Plan:
     """Decide for one channel: due deliveries one by one if the tokens cover them, else one
     digest of everything pending (not yet due ones ride along: they would be folded later anyway).
-    Nothing when nothing is due or no token is left."""
-    due = [p.id for p in pending if p.due]
+    Nothing when nothing is due or no token is left.
+
+    `pending` is oldest first. Of one stream only the oldest pending delivery may go: the next
+    waits until it is sent (a receiver back from 500s got `incident.resolved` before the retried
+    `incident.reopened`, and concurrent sends let `heartbeat.up` overtake `heartbeat.down`)."""
+    first_of_stream, seen = [], set()
+    for p in pending:
+        if p.stream is None or p.stream not in seen:
+            first_of_stream.append(p)
+            seen.add(p.stream)
+    due = [p.id for p in first_of_stream if p.due]
     if not due or tokens < 1:
         return Plan()
     if len(due) <= tokens:
