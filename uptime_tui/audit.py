@@ -1,4 +1,4 @@
-"""Audit entries (reference/002): who did what to which target, from where, in a versioned schema.
+"""Audit entries (incident.io's audit log): who did what to which target, from where, in a versioned schema.
 
 Pure: entries are built and hashed here; the store appends them. Each entry's hash covers its
 own fields and the previous entry's hash, so an entry edited, inserted or deleted behind the

@@ -1,4 +1,4 @@
-"""The event catalogue and its payload builders (reference/000, Better Stack incident log).
+"""The event catalogue and its payload builders (Better Stack's incident log webhook).
 
 Every payload carries the common fields `dt`, `event`, `message`, `organization_id`, `team_id`,
 then exactly the fields the reference lists for that event, under the reference's names. Fields

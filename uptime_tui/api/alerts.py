@@ -1,4 +1,4 @@
-"""`GET /api/v0/alerts` and `POST /api/v0/alerts/{id}/close`, as reference/003 (Mackerel) describes.
+"""`GET /api/v0/alerts` and `POST /api/v0/alerts/{id}/close`, as Mackerel's alerts API (Mackerel) describes.
 
 An alert is an incident seen the Mackerel way: `id` is the incident id as a string, `status` its
 current level in capitals (a closed alert is `OK`), `monitorId` the YAML id of its monitor or

@@ -201,7 +201,7 @@ def document() -> dict:
     return {
         "openapi": "3.0.3",
         "info": {"title": "uptime-tui HTTP API", "version": __version__,
-                 "description": "Incidents (reference/004), alerts (reference/003), operations, audit "
+                 "description": "Incidents (the uptime incidents API (incidents with per-region evidence)), alerts (Mackerel's alerts API), operations, audit "
                                 "log and heartbeat pings. API keys come from the YAML's api_keys."},
         "security": [{"bearer": []}],
         "paths": paths,

@@ -3,7 +3,7 @@
 HTTP goes through httpx's API over the httpx-aiohttp transport: a fresh-connection check costs
 about half the client CPU of httpx's default httpcore transport and runs twice as many checks a
 second (`python bench/checks.py` measures both in one run). An `AsyncClient` or SSL context per
-check would cost ~35 ms each (PERFORMANCE.md), so both are built here, once.
+check would cost ~35 ms each (docs/performance.md), so both are built here, once.
 
 Trust is given as a CA file rather than a ready SSLContext because two contexts are derived from
 it: one that verifies everything (http checks) and one that leaves the dates to the tls check.

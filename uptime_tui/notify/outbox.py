@@ -105,7 +105,7 @@ _INSERT_COLUMNS = ("channel_id", "event_id", "idempotency_key", "payload", "stat
 
 def _insert(rows: list[tuple], now: datetime) -> None:
     """Insert (channel id, event id, key, payload, delay) rows with executemany: peewee's own
-    per-row work would cost more than everything else enqueue does (PERFORMANCE.md)."""
+    per-row work would cost more than everything else enqueue does (docs/performance.md)."""
     if not rows:
         return
     nd = NotificationDelivery

@@ -1,7 +1,7 @@
 """One attempt to send one message (a notification on its own, or a digest) to one channel.
 
 `Senders` holds what the channels of a Notifier share: one httpx client for every webhook (never
-a client per message, PERFORMANCE.md), a small thread pool for Apprise's blocking `notify()`, and
+a client per message, docs/performance.md), a small thread pool for Apprise's blocking `notify()`, and
 one Apprise object per channel, rebuilt when the channel changes. An attempt never raises: an
 unexpected error is a failed attempt, with a redacted message.
 """

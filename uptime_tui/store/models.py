@@ -82,7 +82,7 @@ class Incident(BaseModel):
     """Something wrong with a monitor or heartbeat, from start to resolution.
 
     `status` is the current level (critical, warning, ok) and `severity` the highest reached
-    (reference/001). Resources are referenced by value, not foreign key, so an incident outlives
+    (BigPanda's incident object). Resources are referenced by value, not foreign key, so an incident outlives
     the monitor it was about.
     """
 
@@ -117,7 +117,7 @@ class Incident(BaseModel):
 
 
 class IncidentEvidence(BaseModel):
-    """A failing check that stands behind an incident (reference/004 `evidence`)."""
+    """A failing check that stands behind an incident (the uptime incidents API (incidents with per-region evidence): `evidence`)."""
 
     incident = peewee.ForeignKeyField(Incident, on_delete="CASCADE", backref="evidence")
     region = peewee.CharField()
@@ -141,7 +141,7 @@ class CheckRollup(BaseModel):
 
 
 class Event(BaseModel):
-    """An event of the catalogue (reference/000) with its exact payload; an incident's timeline."""
+    """An event of the catalogue (Better Stack's incident log webhook) with its exact payload; an incident's timeline."""
 
     id = peewee.BigAutoField()
 
@@ -154,7 +154,7 @@ class Event(BaseModel):
 
 
 class AuditEntry(BaseModel):
-    """Who did what to which target, from where (reference/002); chained by hash."""
+    """Who did what to which target, from where (incident.io's audit log); chained by hash."""
 
     id = peewee.BigAutoField()
 

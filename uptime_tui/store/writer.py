@@ -1,7 +1,7 @@
 """One writer thread for every database write the engine makes, and what it does in an outage.
 
 SQLite has one writer at a time, and peewee's per-row work costs more than the commit
-(PERFORMANCE.md), so check results are queued and written in batches with `executemany`, and
+(docs/performance.md), so check results are queued and written in batches with `executemany`, and
 state changes (an incident with its events) run as jobs on the same thread, in order, each in
 its own transaction. The event loop never waits on the disk: it gets a future to await when it
 must know a change is durable before it publishes it.
