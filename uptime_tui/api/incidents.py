@@ -1,10 +1,11 @@
-"""`GET /api/v1/incidents` and `GET /api/v1/incidents/{id}`, shaped as the uptime incidents API (incidents with per-region evidence) describes.
+"""`GET /api/v1/incidents` and `GET /api/v1/incidents/{id}`, shaped as a public
+uptime incidents API describes (incidents with per-region evidence).
 
 The reference's fields keep their names and meaning: `id`, `monitor_id`, `account_id`, `type`,
 `started_at`, `resolved_at` (absent while ongoing), `evidence` (one entry per failing check:
 `region`, `timestamp`, `status_code`, `ttfb_ms`), `created_at`. Ours are added beside them and
-never change those: `heartbeat_id` (a heartbeat's incident has `monitor_id: null`), the incident
-object of BigPanda's incident object (`status`, `severity`, `active`, `flapping`, `maintenance`, `snooze`),
+never change those: `heartbeat_id` (a heartbeat's incident has `monitor_id: null`), the fields of
+BigPanda's incident object (`status`, `severity`, `active`, `flapping`, `maintenance`, `snooze`),
 who acknowledged and resolved it, its escalation and its group. `account_id` is the configured
 `settings.organization_id` (null when unset): one installation is one account.
 """
@@ -78,7 +79,7 @@ def incident_json(row: Incident, evidence: list[IncidentEvidence], now: datetime
         "resolution_reason": row.resolution_reason,
     }
     if row.resolved_at is None:
-        del body["resolved_at"]  # absent, not null, while ongoing (the uptime incidents API (incidents with per-region evidence))
+        del body["resolved_at"]  # absent, not null, while ongoing, as the incidents API says
     return body
 
 

@@ -201,7 +201,7 @@ def document() -> dict:
     return {
         "openapi": "3.0.3",
         "info": {"title": "uptime-tui HTTP API", "version": __version__,
-                 "description": "Incidents (the uptime incidents API (incidents with per-region evidence)), alerts (Mackerel's alerts API), operations, audit "
+                 "description": "Incidents (as a public uptime incidents API has them), alerts (Mackerel's alerts API), operations, audit "
                                 "log and heartbeat pings. API keys come from the YAML's api_keys."},
         "security": [{"bearer": []}],
         "paths": paths,

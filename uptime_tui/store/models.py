@@ -117,7 +117,7 @@ class Incident(BaseModel):
 
 
 class IncidentEvidence(BaseModel):
-    """A failing check that stands behind an incident (the uptime incidents API (incidents with per-region evidence): `evidence`)."""
+    """A failing check that stands behind an incident (an uptime incidents API's `evidence`)."""
 
     incident = peewee.ForeignKeyField(Incident, on_delete="CASCADE", backref="evidence")
     region = peewee.CharField()
