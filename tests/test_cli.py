@@ -128,3 +128,30 @@ def test_serve_runs_headless_reloads_and_stops_on_sigterm(tmp_path):
     assert "heartbeat.created" in output and "serving 0 monitors and 1 heartbeats" in output
     assert "config not reloaded" in output and "unknown key 'intervl'" in output
     assert "Traceback" not in output
+
+
+def test_a_stop_during_start_up_ends_serve_cleanly(tmp_path, monkeypatch, caplog):
+    import logging
+    import os
+    import signal
+
+    from uptime_tui import cli
+
+    before = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    opened = cli.open_store
+
+    def open_then_stopped(args):  # systemd stops the unit while the database is being opened
+        os.kill(os.getpid(), signal.SIGTERM)
+        return opened(args)
+
+    monkeypatch.setattr(cli, "open_store", open_then_stopped)
+    monkeypatch.setattr(cli, "configure_logging", lambda handler, verbose=False: None)
+    config = tmp_path / "c.yaml"
+    config.write_text("monitors: [{id: web, type: tcp, host: 127.0.0.1, port: 9}]\n")
+    try:
+        with caplog.at_level(logging.INFO):
+            code = cli.main(["serve", "--config", str(config), "--db", str(tmp_path / "u.db")])
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
+    assert code == 0 and "stopped before the engine started" in caplog.text

@@ -36,25 +36,45 @@ async def closed_by_server(reader: asyncio.StreamReader, within: float) -> bool:
         return True
 
 
-async def test_connections_past_the_cap_are_dropped_and_the_listener_still_answers():
+async def test_at_the_cap_a_new_connection_takes_the_place_of_the_oldest_idle_one():
     listener = Listener("127.0.0.1", 0, ok_ping, max_connections=5, idle_timeout=30)
     await listener.start()
     try:
         idle = [await asyncio.open_connection("127.0.0.1", listener.port) for _ in range(5)]
         await asyncio.sleep(0.1)
-        extra = [await asyncio.open_connection("127.0.0.1", listener.port) for _ in range(3)]
-        for reader, _ in extra:
-            assert await closed_by_server(reader, 5), "a connection past the cap was kept"
-        assert listener.connections.open == 5 and listener.connections.refused == 3
-        for _, writer in idle[:2]:
-            writer.close()
-        for _ in range(50):  # the places free up as the idle clients leave
-            await asyncio.sleep(0.05)
-            if listener.connections.open == 3:
-                break
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{listener.port}") as client:
-            assert (await client.get("/ping/some-token")).status_code == 200
-        for _, writer in idle[2:] + extra:
+            assert (await client.get("/ping/some-token")).status_code == 200  # not locked out
+        for reader, _ in idle[:1]:  # the oldest idle one made room for the ping
+            assert await closed_by_server(reader, 5), "the oldest idle connection was kept"
+        assert listener.connections.evicted >= 1 and listener.connections.refused == 0
+        assert listener.connections.open <= 5
+        for _, writer in idle:
+            writer.close()
+    finally:
+        await listener.stop()
+
+
+async def test_when_every_connection_is_busy_a_new_one_is_dropped():
+    release = asyncio.Event()
+
+    async def slow_ping(ping) -> bool:
+        await release.wait()
+        return True
+
+    listener = Listener("127.0.0.1", 0, slow_ping, max_connections=3, idle_timeout=30)
+    await listener.start()
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{listener.port}", timeout=10) as client:
+            busy = [asyncio.create_task(client.get("/ping/some-token")) for _ in range(3)]
+            for _ in range(100):
+                await asyncio.sleep(0.02)
+                if sum(c.busy for c in listener.connections._open) == 3:
+                    break
+            reader, writer = await asyncio.open_connection("127.0.0.1", listener.port)
+            assert await closed_by_server(reader, 5)
+            assert listener.connections.refused == 1
+            release.set()
+            assert [r.status_code for r in await asyncio.gather(*busy)] == [200, 200, 200]
             writer.close()
     finally:
         await listener.stop()
@@ -170,12 +190,19 @@ async def test_health_says_when_the_database_is_unreachable(tmp_path, monkeypatc
     database.close()
 
 
-def test_the_header_names_the_engines_own_problems():
+async def test_the_header_names_the_engines_own_problems():
     from collections import Counter
+
+    from textual.app import App
 
     from uptime_tui.tui.widgets.status_bar import StatusBar, Summary
 
-    bar = StatusBar()
-    bar.show(Summary(Counter(up=3), Counter(), 0, 0, "local", "09:00:00Z",
-                     engine_problems=("database unreachable since 08:59:40Z",)))
-    assert "⚠ database unreachable since 08:59:40Z" in bar.render().plain
+    class Header(App):
+        def compose(self):
+            yield StatusBar()
+
+    async with Header().run_test() as pilot:
+        bar = pilot.app.query_one(StatusBar)
+        bar.show(Summary(Counter(up=3), Counter(), 0, 0, "local", "09:00:00Z",
+                         engine_problems=("database unreachable since 08:59:40Z",)))
+        assert "⚠ database unreachable since 08:59:40Z" in bar.render().plain

@@ -187,13 +187,24 @@ def run_serve(args) -> int:
     import asyncio
     import logging
 
+    import signal
+
+    # A stop asked for while the config and database are opened ends the start-up cleanly
+    # (the default action killed the process with -15); the event loop takes over from here.
+    early_stop: list[int] = []
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, lambda number, frame: early_stop.append(number))
     opened = open_store(args)
     if isinstance(opened, int):
         return opened
     config, database = opened
     configure_logging(logging.StreamHandler(), verbose=args.verbose)
+    if early_stop:
+        logging.getLogger("uptime_tui").info("stopped before the engine started")
+        database.close()
+        return EXIT_OK
     try:
-        asyncio.run(_serve(config, database, str(find_config_path(args.config))))
+        asyncio.run(_serve(config, database, str(find_config_path(args.config)), early_stop))
     except OSError as exc:  # e.g. the listen address is taken
         print(f"cannot serve: {exc}", file=sys.stderr)
         return EXIT_FAILURE
@@ -202,7 +213,7 @@ def run_serve(args) -> int:
     return EXIT_OK
 
 
-async def _serve(config: Config, database, config_path: str) -> None:
+async def _serve(config: Config, database, config_path: str, early_stop: list[int]) -> None:
     import asyncio
     import logging
     import signal
@@ -211,6 +222,12 @@ async def _serve(config: Config, database, config_path: str) -> None:
     from uptime_tui.engine.service import Engine
 
     log = logging.getLogger("uptime_tui")
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):  # first: a stop during start-up is clean too
+        loop.add_signal_handler(stop_signal, stopping.set)
+    if early_stop:  # came between the check above and the loop's handlers
+        stopping.set()
     engine = Engine(config, database)
     await engine.start()
     s = config.settings
@@ -218,11 +235,7 @@ async def _serve(config: Config, database, config_path: str) -> None:
              len(config.monitors), len(config.heartbeats), s.listen_host, s.listen_port)
     watcher = ConfigWatcher(config_path, engine)
     watching = asyncio.create_task(watcher.run())
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(watcher.reload()))
-    for stop_signal in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(stop_signal, stopping.set)
     await stopping.wait()
     log.info("stopping")
     watching.cancel()

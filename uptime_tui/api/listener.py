@@ -48,7 +48,9 @@ class Listener:
         """Serve pings to `receive_ping`; with `engine`, the REST API for that engine too."""
         self.host, self.port = host, port
         self.max_connections, self.idle_timeout = max_connections, idle_timeout
-        self.app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=[json_errors])
+        self.connections = ConnectionCap(max_connections)
+        self.app = web.Application(client_max_size=MAX_REQUEST_BYTES,
+                                   middlewares=[self.connections.middleware, json_errors])
         pings.add_routes(self.app, receive_ping)
         if engine is not None:
             from uptime_tui.api import rest  # the API imports the engine's facade lazily
@@ -56,14 +58,13 @@ class Listener:
             rest.add_routes(self.app, engine)
         self._runner: web.AppRunner | None = None
         self._server: asyncio.Server | None = None
-        self.connections: ConnectionCap | None = None
 
     async def start(self) -> None:
         """Bind and serve; with port 0 an ephemeral port is chosen and stored in `port`."""
         self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False, logger=server_log,
                                      keepalive_timeout=self.idle_timeout)
         await self._runner.setup()
-        self.connections = ConnectionCap(self._runner.server, self.max_connections)
+        self.connections.make = self._runner.server
         # Served without aiohttp's TCPSite, which cannot take a protocol factory of our own.
         self._server = await asyncio.get_running_loop().create_server(
             self.connections, self.host, self.port, reuse_address=True, backlog=128)

@@ -30,7 +30,8 @@ class EngineHealth:
     short_of_descriptors_since: datetime | None
     listener_connections: int | None
     listener_limit: int | None
-    listener_dropped: int
+    listener_dropped: int  # new connections dropped: every open one was busy
+    listener_evicted: int = 0  # idle connections closed to make room for new ones
 
     @property
     def ok(self) -> bool:
@@ -58,7 +59,7 @@ class EngineHealth:
             "checks_skipped": self.checks_skipped,
             "short_of_descriptors_since": _iso(self.short_of_descriptors_since),
             "listener": {"connections": self.listener_connections, "limit": self.listener_limit,
-                         "dropped": self.listener_dropped},
+                         "dropped": self.listener_dropped, "idle_closed": self.listener_evicted},
         }
 
 

@@ -119,7 +119,8 @@ class Engine(Commands):
         """The engine's own state: its database, its descriptors, its listener."""
         cap = self.listener.connections if self.listener is not None else None
         return EngineHealth(self.writer.health(), self.shortage.skipped, self.shortage.since,
-                            cap.open if cap else None, cap.limit if cap else None, cap.refused if cap else 0)
+                            cap.open if cap else None, cap.limit if cap else None,
+                            cap.refused if cap else 0, cap.evicted if cap else 0)
 
     async def stop(self) -> None:
         """Stop checks and the listener, persist state, drain the writer."""
