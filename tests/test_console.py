@@ -144,6 +144,23 @@ async def test_a_acknowledges_and_writes_the_audit_log_as_the_operator(tmp_path)
 
 
 @pytest.mark.anyio
+async def test_the_events_pane_shows_each_change_once_with_its_actor(tmp_path):
+    """The engine's event and the audit entry of one change are one line (they were two)."""
+    async with console(tmp_path) as (app, pilot, clock):
+        incident = await open_incident(app, pilot, clock)
+        await focus_incident(app, pilot, incident.id)
+        await pilot.press("a")
+        await until(pilot, lambda: Incident.get_by_id(incident.id).acknowledged_by == "alice", "the acknowledgement")
+        events = app.dashboard.table("events")
+        await until(pilot, lambda: any(r.key.startswith("event:") and r.title == "incident.acknowledged by alice"
+                                       for r in events.rows), "the reload of the tail")
+        names = [r.name for r in events.rows]
+        assert names.count("incident.started") == names.count("incident.acknowledged") == 1
+        assert next(r for r in events.rows if r.name == "incident.started").actor == "alert"
+        assert any("incident.acknowledged by alice" in line for line in lines(events))
+
+
+@pytest.mark.anyio
 async def test_a_load_read_before_an_acknowledgement_does_not_take_it_back(tmp_path):
     """A reload that read the database just before the acknowledgement committed arrives after
     it: the row keeps showing the acknowledgement (it flickered back to new, seen in the bench)."""
@@ -355,12 +372,12 @@ async def test_audit_log_filters_and_exports_csv(tmp_path, monkeypatch):
         await pilot.press("L")
         from uptime_tui.tui.screens.audit import AuditScreen
 
-        await until(pilot, lambda: isinstance(app.screen, AuditScreen) and app.screen.query_one("#audit").row_count)
-        table = app.screen.query_one("#audit")
-        assert table.row_count == AuditEntry.select().count()
+        await until(pilot, lambda: isinstance(app.screen, AuditScreen) and app.screen.table.rows)
+        table = app.screen.table
+        assert len(table.rows) == AuditEntry.select().count()
         await pilot.press("slash", *"actor=alice", "enter")
-        await until(pilot, lambda: table.row_count == 1)
-        assert str(table.get_row_at(0)[2]) == "incident.acknowledged" and "alice" in str(table.get_row_at(0)[1])
+        await until(pilot, lambda: len(table.rows) == 1)
+        assert table.rows[0]["action"] == "incident.acknowledged" and table.rows[0]["actor"]["name"] == "alice"
         await pilot.press("x")
         await until(pilot, lambda: list(tmp_path.glob("uptime-tui-audit-*.csv")), "the CSV file")
         exported = next(tmp_path.glob("uptime-tui-audit-*.csv")).read_bytes().decode()
@@ -368,7 +385,7 @@ async def test_audit_log_filters_and_exports_csv(tmp_path, monkeypatch):
 
         other = await open_incident(app, pilot, clock, "solo")  # meanwhile, from another console:
         await asyncio.wrap_future(app.engine.call(lambda e: e.acknowledge(other.id, Operator.person("alice"))))
-        await until(pilot, lambda: table.row_count == 2, "the new entry on the open audit log")
+        await until(pilot, lambda: len(table.rows) == 2, "the new entry on the open audit log")
         await pilot.press("escape")
         assert app.screen is app.dashboard
 

@@ -15,6 +15,7 @@ from typing import Awaitable, Callable, Iterable
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.filter import LineFilter, Monochrome, NoColor
 from textual.message import Message
 from textual.screen import Screen
 
@@ -26,6 +27,7 @@ from uptime_tui.tui.dialogs.snooze import SnoozeDialog
 from uptime_tui.tui.screens.dashboard import DashboardScreen
 
 OPERATION_TIMEOUT = 15.0
+NO_COLOR_FILTER = NoColor()
 ALERTING = ("monitor.down", "heartbeat.down", "incident.started")
 
 
@@ -51,6 +53,7 @@ class UptimeApp(App):
     """The on-call console."""
 
     CSS_PATH = "app.tcss"
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]  # every screen's: compact toasts below 40 rows
     TITLE = "uptime-tui"
     BINDINGS = [Binding(key, action, label, show=key in ("a", "s", "r", "question_mark", "q"))
                 for key, action, label, _ in KEYS]
@@ -108,6 +111,15 @@ class UptimeApp(App):
 
     def get_default_screen(self) -> Screen:
         return self.dashboard
+
+    def get_line_filters(self) -> list[LineFilter]:
+        """With NO_COLOR, Textual picks its filter once, for the theme at start: after a switch to
+        an ANSI theme its Monochrome filter turned every ANSI colour black (text on black, unread).
+        The ANSI themes get its NoColor filter (the terminal's own colours) whenever they show."""
+        filters = list(super().get_line_filters())
+        if self.no_color and self.native_ansi_color:
+            filters = [NO_COLOR_FILTER if isinstance(f, Monochrome) else f for f in filters]
+        return filters
 
     def on_mount(self) -> None:
         self.collector.start()

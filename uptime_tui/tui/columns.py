@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from rich.text import Text
-
 from uptime_tui.tui import data
 from uptime_tui.tui import format as fmt
 from uptime_tui.tui.widgets.pane_table import Column
 
 
-def _incident_state(i: data.IncidentRow, now: datetime):
+def _incident_state(i: data.IncidentRow, now: datetime) -> fmt.Badge:
     if i.pending:
-        return Text(f"… {i.pending}", style="yellow")
+        return fmt.Badge(f"… {i.pending}", "warn")
     state = i.state(now)
-    text = fmt.badge(fmt.INCIDENT_STATE, state)
     if state == "acknowledged":
-        text.append(f" {i.acknowledged_by}")
-    elif state == "snoozed":
-        text.append(f" {fmt.span((i.snoozed_until - now).total_seconds())}")
-    return text
+        return fmt.badge(fmt.INCIDENT_STATE, state, f" {i.acknowledged_by}")
+    if state == "snoozed":
+        return fmt.badge(fmt.INCIDENT_STATE, state, f" {fmt.span((i.snoozed_until - now).total_seconds())}")
+    return fmt.badge(fmt.INCIDENT_STATE, state)
 
 
 MONITOR_COLUMNS = [
@@ -39,7 +36,8 @@ INCIDENT_COLUMNS = [
     Column("State", _incident_state, 16),
     Column("Resource", lambda i, now: i.resource_name, min_width=8),
     Column("Cause", lambda i, now: i.cause or i.type, min_width=8),
-    Column("Started", lambda i, now: fmt.ago(i.started_at, now), 7, hide_below=96),
+    # For says as much of an open incident: Resource and Cause have the room first
+    Column("Started", lambda i, now: fmt.ago(i.started_at, now), 7, hide_below=140),
     Column("For", lambda i, now: fmt.span(((i.resolved_at or now) - i.started_at).total_seconds()), 6),
     Column("Esc", lambda i, now: str(i.escalation_level), 3),
     Column("Group", lambda i, now: f"#{i.group_id}" if i.group_id else "-", 5),
@@ -53,6 +51,6 @@ HEARTBEAT_COLUMNS = [
 ]
 EVENT_COLUMNS = [
     Column("Time", lambda e, now: e.at.strftime("%H:%M:%S"), 8),
-    Column("Event", lambda e, now: e.name, 22),
+    Column("Event", lambda e, now: e.title, 30),  # `incident.acknowledged by alice` whole
     Column("Message", lambda e, now: e.message, min_width=10),
 ]

@@ -4,7 +4,8 @@ Every function here runs in a thread worker, never on the UI's event loop. The d
 in a handful of queries whatever the number of monitors: one for the definitions and statuses
 (read as tuples: 10,000 peewee models cost more than the query), which the panes paint from
 first; then one for the recent results of every monitor (a window function) and two for the 24 h
-check counts, which fill the sparklines and uptime; one each for incidents and the event tail.
+check counts, which fill the sparklines and uptime; one for incidents (the Events pane's rows
+are read by event_tail.py).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from uptime_tui import audit
 from uptime_tui.engine import heartbeats as hb_machine
 from uptime_tui.engine.maintenance import in_maintenance
 from uptime_tui.store import auditlog
-from uptime_tui.store.models import (AuditEntry, CheckResult, Event, Heartbeat, Incident,
+from uptime_tui.store.models import (CheckResult, Event, Heartbeat, Incident,
                                      IncidentEvidence, Monitor, database_proxy)
 from uptime_tui.store.retention import db_time
 from uptime_tui.store.uptime import check_counts
@@ -105,39 +106,12 @@ class IncidentRow:
         return "acknowledged" if self.acknowledged_by else "new"
 
 
-@dataclass(frozen=True)
-class EventRow:
-    """One line of the live tail: an engine event or an audit entry."""
-
-    key: str  # "event:12" or "audit:7"
-    at: datetime
-    source: str  # event | audit
-    name: str
-    message: str
-
-
-@dataclass
-class Dashboard:
-    """Everything the dashboard shows, read at once."""
-
-    monitors: list[MonitorRow]
-    heartbeats: list[HeartbeatRow]
-    incidents: list[IncidentRow]
-    events: list[EventRow]
-
-
 def parse_dt(text: str | None) -> datetime | None:
     """An ISO time from an event payload or a state dict, as an aware datetime."""
     if not text:
         return None
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def load_dashboard(config, now: datetime) -> Dashboard:
-    """Monitors, heartbeats, incidents and the event tail."""
-    return Dashboard(load_monitors(config, now), load_heartbeats(config, now), load_incidents(now),
-                     load_events())
 
 
 def load_monitors(config, now: datetime) -> list[MonitorRow]:
@@ -300,26 +274,6 @@ def load_incidents(now: datetime, resolved_limit: int = 50) -> list[IncidentRow]
     closed = (Incident.select(*INCIDENT_FIELDS).where(Incident.active == False)  # noqa: E712
               .order_by(Incident.resolved_at.desc(), Incident.id.desc()).limit(resolved_limit))
     return [_incident_row(i) for i in open_] + [_incident_row(i) for i in closed]
-
-
-def load_events(limit: int = 200) -> list[EventRow]:
-    """The newest events (without monitor.checked) and audit entries, newest first."""
-    events = (Event.select(Event.id, Event.dt, Event.name, Event.payload)
-              .where(Event.name != "monitor.checked").order_by(Event.id.desc()).limit(limit))
-    entries = (AuditEntry.select(AuditEntry.id, AuditEntry.created_at, AuditEntry.action,
-                                 AuditEntry.actor_name, AuditEntry.message)
-               .order_by(AuditEntry.id.desc()).limit(limit))
-    rows = [EventRow(f"event:{e.id}", e.dt, "event", e.name, (e.payload or {}).get("message", "")) for e in events]
-    rows += [EventRow(f"audit:{a.id}", a.created_at, "audit", a.action, f"{a.actor_name}: {a.message}")
-             for a in entries]
-    rows.sort(key=lambda r: r.at, reverse=True)
-    return rows[:limit]
-
-
-def event_row(payload: dict) -> EventRow:
-    """A live event as a tail line (its row id is not known yet)."""
-    at = parse_dt(payload.get("dt")) or datetime.now(timezone.utc)
-    return EventRow(f"live:{id(payload)}", at, "event", payload["event"], payload.get("message", ""))
 
 
 @dataclass

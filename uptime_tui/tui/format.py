@@ -1,41 +1,47 @@
-"""How values read on screen: status glyph + word + colour, ages, durations, sparklines.
+"""How values read on screen: status glyph + word + tone, ages, durations, sparklines.
 
 Rich only (no textual), so the data layer's tests and the screenshot script can use it. Every
-status carries a glyph and a word as well as a colour, so it reads without colour (NO_COLOR, a
-colour-blind reader, a monochrome SSH client).
+status carries a glyph and a word as well as a tone, so it reads without colour (NO_COLOR, a
+colour-blind reader, a monochrome SSH client); tones.py turns a tone into a legible style.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
-from rich.text import Text
-
-# status -> (glyph, word, style)
+# status -> (glyph, word, tone); a tone is bad, warn, ok, info or muted (see tones.py)
 STATUS = {
-    "up": ("●", "up", "green"),
-    "down": ("✖", "down", "bold red"),
-    "degraded": ("▲", "degraded", "yellow"),
-    "verifying": ("◐", "verifying", "yellow"),
-    "paused": ("‖", "paused", "dim"),
-    "maintenance": ("◆", "maint", "blue"),
-    "new": ("·", "new", "dim"),
-    "started": ("▶", "running", "cyan"),
+    "up": ("●", "up", "ok"),
+    "down": ("✖", "down", "bad"),
+    "degraded": ("▲", "degraded", "warn"),
+    "verifying": ("◐", "verifying", "warn"),
+    "paused": ("‖", "paused", "muted"),
+    "maintenance": ("◆", "maint", "info"),
+    "new": ("·", "new", "muted"),
+    "started": ("▶", "running", "info"),
 }
-SEVERITY = {"critical": ("!!", "critical", "bold red"), "warning": ("!", "warning", "yellow"),
-            "ok": ("·", "ok", "green")}
-INCIDENT_STATE = {"new": ("★", "new", "bold red"), "acknowledged": ("✓", "ack", "yellow"),
-                  "snoozed": ("z", "snoozed", "cyan"), "resolved": ("✔", "resolved", "green")}
+SEVERITY = {"critical": ("!!", "critical", "bad"), "warning": ("!", "warning", "warn"),
+            "ok": ("·", "ok", "ok")}
+INCIDENT_STATE = {"new": ("★", "new", "bad"), "acknowledged": ("✓", "ack", "warn"),
+                  "snoozed": ("z", "snoozed", "info"), "resolved": ("✔", "resolved", "ok")}
 SPARK = "▁▂▃▄▅▆▇█"
 
 
-def badge(table: dict, key: str) -> Text:
-    """A glyph and a word in the key's colour."""
-    glyph, word, style = table.get(key, ("?", key, ""))
-    return Text(f"{glyph} {word}", style=style)
+class Badge(NamedTuple):
+    """A status as shown: its text (glyph, word, perhaps more) and its tone."""
+
+    text: str
+    tone: str
 
 
-def status(key: str) -> Text:
+def badge(table: dict, key: str, extra: str = "") -> Badge:
+    """The key's glyph and word (and `extra` after them) in its tone."""
+    glyph, word, tone = table.get(key, ("?", key, "muted"))
+    return Badge(f"{glyph} {word}{extra}", tone)
+
+
+def status(key: str) -> Badge:
     """A monitor or heartbeat status."""
     return badge(STATUS, key)
 

@@ -1,21 +1,46 @@
-"""AuditScreen: the audit log with the CLI's filters, paging, and export to CSV (x)."""
+"""AuditScreen: the audit log with the CLI's filters, paging, and export to CSV (x).
+
+The entries are a PaneTable, as on the dashboard: its columns fit the screen (the message takes
+what is left, cut with an ellipsis) and the entry under the cursor is shown whole, wrapped, in
+the detail lines under it. A DataTable sized each column to its longest cell: the action was cut
+at the screen's edge, and reading a message took hundreds of presses of the right arrow.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from uptime_tui import audit
 from uptime_tui.tui import data
 from uptime_tui.tui.widgets.keys_footer import KeysFooter
+from uptime_tui.tui.widgets.pane_table import Column, PaneTable
 
 PAGE = 200
+
+
+def _actor(entry: dict) -> str:
+    return f"{entry['actor']['name']} ({entry['actor']['type']})"
+
+
+def _time(entry: dict) -> str:
+    return entry["created_at"][:19].replace("T", " ")
+
+
+AUDIT_COLUMNS = [
+    Column("Time (UTC)", lambda e, now: _time(e), 19),
+    Column("Actor", lambda e, now: _actor(e), 18),
+    Column("Action", lambda e, now: e["action"], 21),
+    Column("Targets", lambda e, now: audit.describe_targets(e["targets"]), min_width=10, hide_below=120),
+    Column("Message", lambda e, now: e["message"], min_width=10),
+]
 
 
 class AuditScreen(Screen):
@@ -53,14 +78,31 @@ class AuditScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter: action=incident.* actor=alice type=user target=web since=24h until=… words",
                     id="audit-filter")
-        yield Static("Audit log, newest first", id="audit-head", classes="section")
-        yield DataTable(id="audit", cursor_type="row", zebra_stripes=True)
+        yield PaneTable("Audit log, newest first", AUDIT_COLUMNS, key=lambda e: e["id"], search=lambda e: "",
+                        clock=lambda: self.app.clock(), id="audit", empty="no entries",
+                        filterable=False, on_select=self._show_entry)  # / is the filter above
+        yield Static("", id="audit-detail")
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#audit", DataTable).add_columns("Time (UTC)", "Actor", "Action", "Targets", "Message")
-        self.query_one("#audit", DataTable).focus()
+        self.table.focus()
         self.load()
+
+    @property
+    def table(self) -> PaneTable:
+        """The entries."""
+        return self.query_one("#audit", PaneTable)
+
+    def _show_entry(self, entry: dict | None) -> None:
+        """The entry under the cursor, whole: who, what, on what, and its message, wrapped."""
+        text = Text(no_wrap=False)
+        if entry is not None:
+            text.append(f"{_time(entry)}  {_actor(entry)}  ", style="bold")
+            text.append(entry["action"], style="bold")
+            if entry["targets"]:
+                text.append(f"  {audit.describe_targets(entry['targets'])}")
+            text.append(f"\n{entry['message']}")
+        self.query_one("#audit-detail", Static).update(text)
 
     @work(thread=True, exclusive=True)
     def load(self, before_id: int | None = None) -> None:
@@ -69,18 +111,12 @@ class AuditScreen(Screen):
         self.post_message(self.Loaded(list(page), page.next_before_id, before_id is not None))
 
     def on_audit_screen_loaded(self, message: Loaded) -> None:
-        table = self.query_one("#audit", DataTable)
+        table = self.table
         self.paged = message.append
-        if not message.append:
-            table.clear()
-        for entry in message.page:
-            table.add_row(entry["created_at"][:19].replace("T", " "),
-                          f"{entry['actor']['name']} ({entry['actor']['type']})", entry["action"],
-                          audit.describe_targets(entry["targets"]), entry["message"])
+        table.set_rows((table.rows if message.append else []) + message.page)
         self.next_before_id = message.next_before_id
-        more = "  n: older entries" if message.next_before_id else ""
-        self.query_one("#audit-head", Static).update(
-            f"Audit log, newest first: {table.row_count} shown{more}  x: export to CSV  /: filter")
+        table.title = "Audit log, newest first" + (" · n: older entries" if message.next_before_id else "")
+        table.redraw()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -89,7 +125,7 @@ class AuditScreen(Screen):
         except ValueError as exc:
             self.app.notify(str(exc), severity="warning")
             return
-        self.query_one("#audit", DataTable).focus()
+        self.table.focus()
         self.load()
 
     def action_focus_filter(self) -> None:
@@ -99,7 +135,7 @@ class AuditScreen(Screen):
     def action_back(self) -> None:
         """Leave the filter, or the screen."""
         if isinstance(self.focused, Input):
-            self.query_one("#audit", DataTable).focus()
+            self.table.focus()
         else:
             self.app.pop_screen()
 

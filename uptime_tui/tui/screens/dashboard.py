@@ -18,7 +18,7 @@ from textual.containers import Container
 from textual.message import Message
 from textual.screen import Screen
 
-from uptime_tui.tui import data
+from uptime_tui.tui import data, event_tail
 from uptime_tui.tui.widgets.keys_footer import KeysFooter
 from uptime_tui.tui.columns import EVENT_COLUMNS, HEARTBEAT_COLUMNS, INCIDENT_COLUMNS, MONITOR_COLUMNS
 from uptime_tui.tui.widgets.pane_table import PaneTable
@@ -97,7 +97,7 @@ class DashboardScreen(Screen):
             yield PaneTable("Heartbeats", HEARTBEAT_COLUMNS, key=lambda h: h.id, clock=clock, id="heartbeats",
                             search=lambda h: f"{h.status} {h.name}", empty="no heartbeats")
             yield PaneTable("Events", EVENT_COLUMNS, key=lambda e: e.key, clock=clock, id="events",
-                            search=lambda e: f"{e.name} {e.message}", empty="no events yet")
+                            search=lambda e: f"{e.title} {e.message}", empty="no events yet")
         yield KeysFooter()
 
     def on_mount(self) -> None:
@@ -143,7 +143,7 @@ class DashboardScreen(Screen):
                 monitors=monitors,
                 heartbeats=data.load_heartbeats(app.config, now) if "heartbeats" in parts else None,
                 incidents=data.load_incidents(now) if "incidents" in parts else None,
-                events=data.load_events() if "events" in parts else None, generation=generation, number=number)
+                events=event_tail.load_events() if "events" in parts else None, generation=generation, number=number)
             loaded.with_stats = not split
             self.post_message(loaded)
             if split and generation == self._generation:  # else a full reload follows
@@ -287,7 +287,9 @@ class DashboardScreen(Screen):
                 self._set_monitor_status(payload["resource_id"], "up")
             self._incident_event(name, payload)
             self.schedule_reload("incidents", "events")
-        self.table("events").prepend(data.event_row(payload))
+        if name.endswith("paused"):  # the audit log names who paused or resumed it (see event_tail)
+            self.schedule_reload("events")
+        self.table("events").prepend(event_tail.event_row(payload))
 
     def _incident_event(self, name: str, payload: dict) -> None:
         """Show an operation's effect at once; the reload that follows confirms it."""

@@ -10,6 +10,7 @@ from textual.widgets import Static
 from uptime_tui.tui import data
 from uptime_tui.tui import format as fmt
 from uptime_tui.tui.screens.detail import DetailScreen
+from uptime_tui.tui.tones import tone_styles
 from uptime_tui.tui.widgets.keys_footer import KeysFooter
 from uptime_tui.tui.widgets.pane_table import Column, PaneTable
 
@@ -26,6 +27,11 @@ EVIDENCE_COLUMNS = [
     Column("TTFB", lambda e, now: fmt.milliseconds(e[4]), 8),
     Column("Cause", lambda e, now: e[5] or "-", min_width=10),
 ]
+
+
+def _styled(badge: fmt.Badge, tones: dict) -> tuple:
+    """A badge as `Text.append` arguments."""
+    return badge.text, tones[badge.tone]
 
 
 def _numbered(rows: list[tuple]) -> list[tuple]:
@@ -70,14 +76,14 @@ class IncidentScreen(DetailScreen):
     def _show_head(self, i: data.IncidentRow, group_size: int) -> None:
         """The incident's summary lines."""
         now = self.app.clock()
+        head = self.query_one("#incident-head", Static)
+        tones = tone_styles(self.app, head.rich_style)
         text = Text()
         text.append(f"#{i.id} {i.name}\n", style="bold")
-        text.append_text(fmt.badge(fmt.SEVERITY, i.severity))
+        text.append(*_styled(fmt.badge(fmt.SEVERITY, i.severity), tones))
         text.append("  ")
-        if i.pending:
-            text.append(f"… {i.pending}", style="yellow")
-        else:
-            text.append_text(fmt.badge(fmt.INCIDENT_STATE, i.state(now)))
+        state = fmt.Badge(f"… {i.pending}", "warn") if i.pending else fmt.badge(fmt.INCIDENT_STATE, i.state(now))
+        text.append(*_styled(state, tones))
         if i.acknowledged_by:
             text.append(f" by {i.acknowledged_by}")
         if i.state(now) == "snoozed":
@@ -90,8 +96,9 @@ class IncidentScreen(DetailScreen):
             text.append(f", group #{i.group_id} ({group_size} incidents)")
         if i.resolved_by or i.resolution_reason:
             text.append(f"\nresolved by {i.resolved_by or 'the system'}: {i.resolution_reason or '-'}")
-        text.append("\na acknowledge · s snooze · r resolve · o reopen · p pause resource · esc back", style="dim")
-        self.query_one("#incident-head", Static).update(text)
+        text.append("\na acknowledge · s snooze · r resolve · o reopen · p pause resource · esc back",
+                    style=tones["muted"])
+        head.update(text)
 
     def show_acknowledging(self, who: str):
         """Show the acknowledgement at once; returns what settles it with the engine's outcome."""

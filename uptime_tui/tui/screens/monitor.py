@@ -12,6 +12,7 @@ from textual.widgets import Static
 from uptime_tui.tui import data
 from uptime_tui.tui import format as fmt
 from uptime_tui.tui.screens.detail import DetailScreen
+from uptime_tui.tui.tones import tone_styles
 from uptime_tui.tui.widgets.keys_footer import KeysFooter
 from uptime_tui.tui.widgets.pane_table import Column, PaneTable
 
@@ -75,18 +76,20 @@ class MonitorScreen(DetailScreen):
             head.update(f"Monitor {monitor_id} was removed (esc to go back)")
             return
         row = self.app.dashboard.table("monitors").get(monitor_id)
+        tones = tone_styles(self.app, head.rich_style)
         text = Text()
         text.append(f"{detail.name}", style="bold")
         text.append(f"  {detail.type} {detail.target}  ")
         if row is not None:
-            text.append_text(fmt.status(row.status))
+            status = fmt.status(row.status)
+            text.append(status.text, style=tones[status.tone])
             text.append(f"  24h uptime {fmt.percent(row.uptime_24h)}")
         times = [r[2] * 1000 for r in reversed(detail.results)]
         if times:
             ordered = sorted(times)
             text.append(f"\nlast {len(times)} checks: min {fmt.milliseconds(ordered[0])}, "
                         f"median {fmt.milliseconds(ordered[len(ordered) // 2])}, max {fmt.milliseconds(ordered[-1])}")
-        text.append("\np pause/resume · enter open incident · esc back", style="dim")
+        text.append("\np pause/resume · enter open incident · esc back", style=tones["muted"])
         head.update(text)
         self.query_one("#chart", ResponseChart).show(times)
         self.query_one("#results", PaneTable).set_rows([(n, *r) for n, r in enumerate(detail.results)])

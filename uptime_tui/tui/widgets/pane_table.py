@@ -1,7 +1,7 @@
 """PaneTable: a keyboard-driven table that draws only the rows on screen.
 
 Textual's DataTable measures and stores every cell as it is added: 10,000 rows take about 3 s
-to build (PERFORMANCE.md). A pane here holds its rows as plain objects and renders a line only
+to build (docs/performance.md). A pane here holds its rows as plain objects and renders a line only
 when the compositor asks for it (the Line API), so building, filtering and updating cost the
 same for 10 rows or 10,000. Line 0 is the pane's title (name, counts, filter), line 1 the
 column header; both stay put while the rows scroll.
@@ -12,43 +12,37 @@ event on the tail, a keystroke in the filter) re-laid the whole screen out, 40-6
 10,000 monitors. Here a change of rows repaints this pane, nothing else.
 
 `/` puts the pane in filter mode: the title line is the filter, typed characters, backspace and
-ctrl+u edit it, enter keeps it, esc clears it.
+ctrl+u edit it, enter keeps it, esc clears it (unless the pane is made with `filterable=False`:
+then `/` is its screen's). `on_select`, when given, is called with the row under the cursor
+whenever that changes.
 
 While another screen (a dialog) covers the pane, updates only mark it stale; it repaints once,
 when its screen is shown again.
+
+Longer than our modules should be: its keys, its scrolling and its drawing share the cursor,
+the filter and the rows shown. What needs none of them (columns, cells) is in pane_cells.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-from rich.cells import cell_len, set_cell_size
-from rich.segment import Segment
+from rich.cells import cell_len
 from rich.style import Style
-from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
+from uptime_tui.tui.format import Badge
+from uptime_tui.tui.tones import tone_styles
+from uptime_tui.tui.widgets.pane_cells import Column, cells, column_widths, fit, strip
+
+__all__ = ["Column", "PaneTable"]  # the screens take both from here
+
 HEADER_LINES = 2
-
-
-@dataclass(frozen=True)
-class Column:
-    """A column: its label, width (or flex share of the rest) and how a row shows in it.
-
-    `render` gives a str, or a Text whose style colours the whole cell (its spans are not drawn).
-    """
-
-    label: str
-    render: Callable[[Any, datetime], str | Text]
-    width: int = 0  # 0: flexible
-    min_width: int = 6
-    hide_below: int = 0  # left out when the pane is narrower than this (80-column terminals)
 
 
 class PaneTable(Widget, can_focus=True):
@@ -61,6 +55,10 @@ class PaneTable(Widget, can_focus=True):
     PaneTable > .pane-table--header { color: $text-muted; text-style: bold underline; }
     PaneTable > .pane-table--cursor { background: $surface-lighten-2; }
     PaneTable:focus > .pane-table--cursor { background: $accent; color: $text; }
+    /* ANSI themes: the terminal's palette; its accent under its default text did not read */
+    PaneTable:ansi:focus > .pane-table--cursor {
+        background: $block-cursor-background; color: $block-cursor-foreground;
+    }
     PaneTable > .pane-table--scrollbar { color: $panel-lighten-2; }
     PaneTable > .pane-table--filter { background: $warning 30%; color: $text; text-style: bold; }
     """
@@ -77,8 +75,12 @@ class PaneTable(Widget, can_focus=True):
 
     def __init__(self, title: str, columns: list[Column], *, key: Callable[[Any], Any],
                  search: Callable[[Any], str], clock: Callable[[], datetime],
-                 id: str | None = None, empty: str = "nothing here", cache_search: bool = False) -> None:
+                 id: str | None = None, empty: str = "nothing here", cache_search: bool = False,
+                 filterable: bool = True, on_select: Callable[[Any | None], None] | None = None) -> None:
         super().__init__(id=id)
+        self.filterable = filterable
+        self._on_select = on_select
+        self._selected_key: Any = None  # what on_select was last told
         self.title = title
         self.columns = columns
         self._key, self._search, self._clock = key, search, clock
@@ -93,7 +95,7 @@ class PaneTable(Widget, can_focus=True):
         self.filtering = False  # filter mode: keys edit the filter
         self.stale = False
         self._widths: tuple[int, list[tuple[Column, int]]] = (-1, [])
-        self._styles: tuple[bool, dict[str, Style]] | None = None
+        self._styles: tuple[bool, dict[str, Style], dict[str, Style], dict[str, Style]] | None = None
         # key -> casefolded search text, kept until the row changes (only for search texts that
         # depend on the row alone, not on the clock)
         self._search_cache: dict[Any, str] | None = {} if cache_search else None
@@ -165,6 +167,17 @@ class PaneTable(Widget, can_focus=True):
         self.cursor = self._position.get(keep_key, min(self.cursor, max(0, len(self._view) - 1)))
         self._scroll_to_cursor()
         self.redraw()
+        self._selection_moved()
+
+    def _selection_moved(self) -> None:
+        """Tell `on_select` when the row under the cursor is another one."""
+        if self._on_select is None:
+            return
+        selected = self.selected
+        key = None if selected is None else self._key(selected)
+        if key != self._selected_key or selected is None:
+            self._selected_key = key
+            self._on_select(selected)
 
     def row_changed(self, key: Any) -> None:
         """A row's fields changed in place: repaint its line if it is on screen."""
@@ -224,6 +237,7 @@ class PaneTable(Widget, can_focus=True):
         else:
             self._refresh_row(previous)
             self._refresh_row(self.cursor)
+        self._selection_moved()
 
     def _scroll_to_cursor(self) -> bool:
         """Scroll so the cursor row shows (and no blank lines below the last row); True when it scrolled."""
@@ -266,7 +280,7 @@ class PaneTable(Widget, can_focus=True):
         # paste, tmux, a fast typist) filters for "web" and none of its letters is a command.
         key = event.key
         if not self.filtering:
-            if key != "slash":
+            if key != "slash" or not self.filterable:
                 return
             self.start_filter()
         elif key in ("enter", "escape"):
@@ -301,6 +315,7 @@ class PaneTable(Widget, can_focus=True):
             self.top = top
             self.cursor = max(top, min(self.cursor, top + self._shown() - 1))
             self.refresh()
+            self._selection_moved()
 
     def on_focus(self) -> None:
         self.refresh()
@@ -319,17 +334,7 @@ class PaneTable(Widget, can_focus=True):
         """The columns shown at this width, with their widths."""
         if self._widths[0] == width:
             return self._widths[1]
-        columns = [c for c in self.columns if width >= c.hide_below]
-        gaps = len(columns) - 1
-        fixed = sum(c.width for c in columns if c.width)
-        flex = [c for c in columns if not c.width]
-        rest = max(0, width - fixed - gaps)
-        share = rest // len(flex) if flex else 0
-        widths = [column.width or max(column.min_width, share) for column in columns]
-        if flex and rest - share * len(flex) > 0:  # give the remainder to the first flexible column
-            first = next(i for i, c in enumerate(columns) if not c.width)
-            widths[first] += rest - share * len(flex)
-        self._widths = (width, list(zip(columns, widths)))
+        self._widths = (width, column_widths(self.columns, width))
         return self._widths[1]
 
     def title_text(self) -> str:
@@ -347,13 +352,15 @@ class PaneTable(Widget, can_focus=True):
         self._styles = None
 
     def _line_styles(self) -> dict[str, Style]:
-        """The pane's styles by part; resolving them walks the DOM, so once per style change."""
+        """The pane's styles by part, and the tones' on a row and on the cursor row (see tones.py);
+        resolving them walks the DOM, so once per style change."""
         if self._styles is None or self._styles[0] != self.has_focus:
             part = self.get_component_rich_style
+            base, cursor = self.rich_style, part("pane-table--cursor")
             self._styles = (self.has_focus, {
-                "base": self.rich_style, "title": part("pane-table--title"), "filter": part("pane-table--filter"),
-                "header": part("pane-table--header"), "cursor": part("pane-table--cursor"),
-                "scrollbar": part("pane-table--scrollbar")})
+                "base": base, "title": part("pane-table--title"), "filter": part("pane-table--filter"),
+                "header": part("pane-table--header"), "cursor": cursor,
+                "scrollbar": part("pane-table--scrollbar")}, tone_styles(self.app, base), tone_styles(self.app, cursor))
         return self._styles[1]
 
     def _scrollbar(self, line: int) -> str:
@@ -372,61 +379,42 @@ class PaneTable(Widget, can_focus=True):
         width = self.size.width
         styles = self._line_styles()
         if y == 0:
-            return _strip([_fit(self.title_text(), width)], [styles["filter" if self.filtering else "title"]], width)
+            return strip([fit(self.title_text(), width)], [styles["filter" if self.filtering else "title"]], width)
         layout = self._layout(width - 1)
         if y == 1:
-            return _strip(_cells([c.label for c, _ in layout], layout), [styles["header"]] * len(layout), width)
+            return strip(cells([c.label for c, _ in layout], layout), [styles["header"]] * len(layout), width)
         position = self.top + y - HEADER_LINES
         if position >= len(self._view):
             if position == 0:
-                return _strip([_fit(f" {self.empty}", width)], [styles["base"] + EMPTY_STYLE], width)
+                empty = self._styles[2]["muted"] + EMPTY_STYLE
+                return strip([fit(f" {self.empty}", width)], [empty], width)
             return Strip.blank(width, styles["base"])
         row = self._view[position]
         now = self._clock()
-        base = styles["cursor"] if position == self.cursor else styles["base"]
+        on_cursor = position == self.cursor
+        base = styles["cursor"] if on_cursor else styles["base"]
+        tones = self._styles[3] if on_cursor else self._styles[2]
         texts, cell_styles = [], []
-        for column, _ in layout:
+        for i, (column, cell_width) in enumerate(layout):
             value = column.render(row, now)
-            if isinstance(value, Text):
-                texts.append(value.plain)
-                cell_styles.append(base + _parse(value.style) if value.style else base)
-            else:
-                texts.append(str(value))
+            if i:
+                texts.append(" ")
                 cell_styles.append(base)
-        texts = _cells(texts, layout)
+            if isinstance(value, Badge):  # its tone on its words only: reverse video (NO_COLOR)
+                fitted = fit(value.text, cell_width)  # made a block of the padding too
+                words = fitted.rstrip(" ")
+                texts += [words, fitted[len(words):]]
+                cell_styles += [tones[value.tone], base]
+            else:
+                texts.append(fit(str(value), cell_width))
+                cell_styles.append(base)
         used = sum(cell_len(text) for text in texts)
         if used < width - 1:
             texts.append(" " * (width - 1 - used))
             cell_styles.append(base)
         texts.append(self._scrollbar(y - HEADER_LINES))
         cell_styles.append(styles["base"] + styles["scrollbar"])
-        return _strip(texts, cell_styles, width, base)
+        return strip(texts, cell_styles, width, base)
 
 
-EMPTY_STYLE = Style(dim=True, italic=True)
-
-
-def _parse(style: str | Style) -> Style:
-    return style if isinstance(style, Style) else Style.parse(style)
-
-
-def _fit(text: str, width: int) -> str:
-    """`text` in exactly `width` cells: padded, or cut with an ellipsis."""
-    length = cell_len(text)
-    if length <= width:
-        return text + " " * (width - length)
-    return set_cell_size(text, width - 1) + "…" if width else ""
-
-
-def _cells(texts: list[str], layout: list[tuple[Column, int]]) -> list[str]:
-    """Each cell fitted to its column, a space between columns."""
-    return [(" " if i else "") + _fit(text, cell_width) for i, (text, (_column, cell_width)) in enumerate(zip(texts, layout))]
-
-
-def _strip(texts: list[str], styles: list[Style], width: int, rest: Style | None = None) -> Strip:
-    """One line of cells; what is left of the width takes `rest` (the first cell's style when None)."""
-    segments = [Segment(text, style) for text, style in zip(texts, styles)]
-    used = sum(cell_len(text) for text in texts)
-    if used < width:
-        segments.append(Segment(" " * (width - used), rest or styles[0]))
-    return Strip(segments).crop(0, width) if used > width else Strip(segments, width)
+EMPTY_STYLE = Style(italic=True)  # on the muted tone: never dim, which NO_COLOR greyed out

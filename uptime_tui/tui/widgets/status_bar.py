@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
 from uptime_tui.tui import format as fmt
+from uptime_tui.tui.tones import tone_styles
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class Summary:
 
 
 class StatusBar(Widget):
-    """One line at 80 columns and up; counts by glyph and word, never by colour alone.
+    """One line at 80 columns and up; counts by glyph and word, never by colour alone (tones.py).
 
     Not a Static: Static.update re-lays the whole screen out (40-70 ms with 10,000 monitors),
     and the header changes every second. This one does so only when its height changes.
@@ -36,33 +38,41 @@ class StatusBar(Widget):
     StatusBar { height: auto; background: $boost; padding: 0 1; }
     """
     _text = Text()
+    _tones: dict[str, Style] | None = None
 
     def render(self) -> Text:
         return self._text
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._tones = None  # a theme switch: resolve the tones again (at most once a second)
 
     def _height(self, text: Text) -> int:
         return max(1, -(-text.cell_len // max(1, self.content_size.width)))
 
     def show(self, summary: Summary) -> None:
         """Repaint with new counts (only when they changed)."""
+        if self._tones is None:
+            self._tones = tone_styles(self.app, self.rich_style)
+        tones = self._tones
         text = Text()
         counts = summary.monitors + summary.heartbeats
         for status, label in (("up", "up"), ("down", "down"), ("degraded", "degr"),
                               ("paused", "paused"), ("maintenance", "maint")):
-            glyph, _word, style = fmt.STATUS[status]
+            glyph, _word, tone = fmt.STATUS[status]
             n = counts.get(status, 0)
-            text.append(f"{glyph}{n} {label}", style=style if n or status == "up" else "dim")
+            text.append(f"{glyph}{n} {label}", style=tones[tone if n or status == "up" else "muted"])
             text.append(" ")
-        text.append("│ ", style="dim")
-        style = "bold red" if summary.unacknowledged else ("yellow" if summary.open_incidents else "green")
-        text.append(f"{summary.open_incidents} open {summary.unacknowledged} unack", style=style)
-        text.append(" │ ", style="dim")
+        text.append("│ ", style=tones["muted"])
+        tone = "bad" if summary.unacknowledged else ("warn" if summary.open_incidents else "ok")
+        text.append(f"{summary.open_incidents} open {summary.unacknowledged} unack", style=tones[tone])
+        text.append(" │ ", style=tones["muted"])
         for problem in summary.engine_problems:  # nothing may be stored or checked: say so first
-            text.append(f"⚠ {problem}", style="bold red")
-            text.append(" │ ", style="dim")
+            text.append(f"⚠ {problem}", style=tones["bad"])
+            text.append(" │ ", style=tones["muted"])
         if summary.failing_channels:  # pages may not be reaching anyone: say so in the header
-            text.append(f"⚠ notify failing: {', '.join(summary.failing_channels)}", style="bold red")
-            text.append(" │ ", style="dim")
+            text.append(f"⚠ notify failing: {', '.join(summary.failing_channels)}", style=tones["bad"])
+            text.append(" │ ", style=tones["muted"])
         text.append(f"{summary.region} {summary.clock}")
         if text != self._text:
             relayout = self._height(text) != self._height(self._text)
