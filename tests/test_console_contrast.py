@@ -5,21 +5,18 @@ The screen is read as the terminal gets it: the compositor's lines after Textual
 (ANSI colours to the theme's palette; with NO_COLOR, every colour greyed by its luminance).
 A reversed cell swaps its colours, which leaves the contrast as it is."""
 
-import asyncio
 import dataclasses
 import re
-from pathlib import Path
 
 import pytest
 from rich.color import Color as RichColor
 
-from uptime_tui.config import load_config
-from uptime_tui.demo import FixedClock, record_demo, seed_start
+from console_support import recorded_demo
+from uptime_tui.demo import FixedClock
 from uptime_tui.store import open_database
 from uptime_tui.tui import format as fmt
 from uptime_tui.tui.app import build_app
 
-ROOT = Path(__file__).resolve().parent.parent
 AA = 4.5
 ROW_WORDS = sorted({f"{glyph} {word}" for table in (fmt.STATUS, fmt.SEVERITY, fmt.INCIDENT_STATE)
                     for glyph, word, _tone in table.values()} | {"… acknowledging"}, key=len, reverse=True)
@@ -29,13 +26,7 @@ HEADER_WORDS = re.compile(r"[●✖▲‖◆]\d+ \w+|\d+ open \d+ unack")
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory):
     """A database holding ten minutes of the demo, and the moment it ends."""
-    path = tmp_path_factory.mktemp("contrast") / "demo.db"
-    config = load_config(ROOT / "config.example.yaml", env={})
-    database = open_database(str(path))
-    clock = FixedClock(seed_start())
-    asyncio.run(record_demo(config, database, clock))
-    database.close()
-    return config, path, clock.now
+    return recorded_demo(tmp_path_factory.mktemp("contrast"))
 
 
 def luminance(rgb) -> float:

@@ -2,15 +2,13 @@
 resource and cause at 200 columns, one Events line per change. From a recorded demo with a
 fixed clock, through Pilot."""
 
-import asyncio
-from pathlib import Path
 
 import pytest
 from textual.widgets import Static
 from textual.widgets._toast import Toast
 
-from uptime_tui.config import load_config
-from uptime_tui.demo import FixedClock, record_demo, seed_start
+from console_support import recorded_demo
+from uptime_tui.demo import FixedClock
 from uptime_tui.store import open_database
 from uptime_tui.store.models import AuditEntry, Event
 from uptime_tui.tui.app import build_app
@@ -18,19 +16,12 @@ from uptime_tui.tui.event_tail import load_events
 from uptime_tui.tui.screens.audit import AuditScreen
 from uptime_tui.tui.screens.help import HelpScreen
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory):
     """A database holding ten minutes of the demo, and the moment it ends."""
-    path = tmp_path_factory.mktemp("layout") / "demo.db"
-    config = load_config(ROOT / "config.example.yaml", env={})
-    database = open_database(str(path))
-    clock = FixedClock(seed_start())
-    asyncio.run(record_demo(config, database, clock))
-    database.close()
-    return config, path, clock.now
+    return recorded_demo(tmp_path_factory.mktemp("layout"))
 
 
 @pytest.fixture

@@ -1,30 +1,21 @@
 """Snapshots (pytest-textual-snapshot) of every screen and dialog at 80x24, from a recorded
 demo with a fixed clock. Update after an intended change: pytest --snapshot-update."""
 
-import asyncio
-from pathlib import Path
 
 import pytest
 
-from uptime_tui.config import load_config
-from uptime_tui.demo import FixedClock, record_demo, seed_start
+from console_support import recorded_demo
+from uptime_tui.demo import FixedClock
 from uptime_tui.store import open_database
 from uptime_tui.tui.app import build_app
 
-ROOT = Path(__file__).resolve().parent.parent
 SIZE = (80, 24)
 
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory):
     """A database holding ten minutes of the demo, and the moment it ends."""
-    path = tmp_path_factory.mktemp("snapshots") / "demo.db"
-    config = load_config(ROOT / "config.example.yaml", env={})
-    database = open_database(str(path))
-    clock = FixedClock(seed_start())
-    asyncio.run(record_demo(config, database, clock))
-    database.close()
-    return config, path, clock.now
+    return recorded_demo(tmp_path_factory.mktemp("snapshots"))
 
 
 @pytest.fixture
