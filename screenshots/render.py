@@ -22,6 +22,7 @@ SHOTS = {  # file name -> keys pressed on the loaded dashboard
     "dashboard": [],
     "incident": ["tab", "enter"],
     "monitor": ["down", "enter"],
+    "heartbeat": ["tab", "tab", "enter"],
     "audit-log": ["L"],
     "help": ["question_mark"],
     "snooze": ["tab", "s"],

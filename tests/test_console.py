@@ -16,7 +16,10 @@ from uptime_tui.engine.operations import Operator
 from uptime_tui.engine.runner import EngineThread
 from uptime_tui.engine.service import Engine, EngineOptions
 from uptime_tui.store import open_database
-from uptime_tui.store.models import AuditEntry, Incident, Monitor
+from uptime_tui.api.pings import Ping
+from uptime_tui.demo import FixedClock
+from uptime_tui.ping_urls import curl_line, ping_url
+from uptime_tui.store.models import AuditEntry, Heartbeat, Incident, Monitor
 from uptime_tui.store.sync import sync_definitions
 from uptime_tui.tui import data
 from uptime_tui.tui.app import build_app
@@ -25,6 +28,7 @@ from uptime_tui.tui.dialogs.snooze import SnoozeDialog, parse_duration
 from uptime_tui.tui.screens.dashboard import DashboardScreen
 from uptime_tui.tui.widgets.pane_table import PaneTable
 
+from console_support import recorded_demo
 from test_api_support import Clock
 from test_engine import free_port
 
@@ -358,6 +362,87 @@ async def test_enter_opens_incident_and_monitor_details(tmp_path):
         await pilot.press("escape")
         assert isinstance(app.screen, MonitorScreen)
         await pilot.press("escape")
+        assert app.screen is app.dashboard
+
+
+def screen_text(app) -> str:
+    """The whole screen as text, line by line."""
+    return "\n".join("".join(s.text for s in strip) for strip in app.screen._compositor.render_strips())
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory):
+    """A database holding ten minutes of the demo (config.example.yaml), and the moment it ends."""
+    return recorded_demo(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.mark.anyio
+async def test_enter_on_a_heartbeat_shows_its_ping_url_curl_line_and_pings(recorded):
+    from uptime_tui.tui.screens.heartbeat import HeartbeatScreen
+
+    config, path, now = recorded
+    database = open_database(str(path))
+    app = build_app(config, operator="alice", clock=FixedClock(now))
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            heartbeats = app.dashboard.table("heartbeats")
+            await until(pilot, lambda: app.dashboard.loaded and heartbeats.rows, "the first load")
+            await pilot.press("tab", "tab")
+            assert app.focused is heartbeats
+            for name in ("Demo job (every 10s)", "Nightly backup"):  # a token from the YAML, a generated one
+                row = next(h for h in heartbeats.rows if h.name == name)
+                heartbeats.move_to(heartbeats.visible_rows.index(row))
+                await pilot.press("enter")
+                await until(pilot, lambda: isinstance(app.screen, HeartbeatScreen) and app.screen.key == row.id
+                            and app.screen.detail is not None, f"the detail of {name}")
+                await pilot.pause()
+                token = Heartbeat.get_by_id(row.id).token
+                shown = screen_text(app)
+                assert ping_url(config.settings, token) in shown  # whole, at 80 columns
+                first, _, rest = curl_line(config.settings, token).rpartition(" http")
+                assert first in shown and f"http{rest}" in shown  # wrapped at the space, not cut
+                pings = app.screen.query_one("#pings", PaneTable)
+                if name.startswith("Demo job"):
+                    assert token == "demo-job-token-0001"
+                    assert pings.rows and all("● success" in line and "demo run" in line
+                                              for line in lines(pings)[2:2 + len(pings.rows)] if line.strip())
+                    assert [p[1] for p in pings.rows] == sorted((p[1] for p in pings.rows), reverse=True)
+                else:
+                    assert not pings.rows and "no pings yet" in shown  # not the demo job's, still drawn
+                    assert "cron 30 2 * * * Europe/Berlin, grace 30m" in shown
+                await pilot.press("escape")
+                assert app.screen is app.dashboard and app.focused is heartbeats
+    finally:
+        database.close()
+
+
+@pytest.mark.anyio
+async def test_the_heartbeat_screen_follows_pings_and_p_pauses_it(tmp_path):
+    from uptime_tui.tui.screens.heartbeat import HeartbeatScreen
+
+    async with console(tmp_path) as (app, pilot, clock):
+        heartbeats = app.dashboard.table("heartbeats")
+        heartbeats.focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, HeartbeatScreen) and app.screen.detail is not None)
+        pings = app.screen.query_one("#pings", PaneTable)
+        assert not pings.rows and "every 1h, grace 1m" in screen_text(app)
+        await asyncio.wrap_future(app.engine.call(lambda e: e.receive_ping(Ping(
+            "job-token-12345", "exit", 3, body="\npg_dump: error: connection failed\nmore", remote_addr="10.0.0.7"))))
+        await until(pilot, lambda: pings.rows, "the ping to show")
+        line = lines(pings)[2]
+        assert "✖ exit" in line and " 3 " in line and "10.0.0.7" in line and "pg_dump: error" in line
+        incidents = app.screen.query_one("#heartbeat-incidents", PaneTable)
+        await until(pilot, lambda: incidents.rows, "its incident")
+        await pilot.press("p")
+        await until(pilot, lambda: Heartbeat.get(Heartbeat.key == "job").paused, "the pause")
+        await until(pilot, lambda: "‖ paused" in screen_text(app), "the status to follow")
+        await pilot.press("p")
+        await until(pilot, lambda: not Heartbeat.get(Heartbeat.key == "job").paused, "the resumption")
+        await pilot.press("enter")  # its incident
+        from uptime_tui.tui.screens.incident import IncidentScreen
+        await until(pilot, lambda: isinstance(app.screen, IncidentScreen) and app.screen.key == incidents.rows[0].id)
+        await pilot.press("escape", "escape")
         assert app.screen is app.dashboard
 
 

@@ -67,6 +67,14 @@ def test_monitor_detail(snap_compare, app):
     assert snap_compare(app, terminal_size=SIZE, run_before=before)
 
 
+def test_heartbeat_detail(snap_compare, app):
+    async def before(pilot):
+        await loaded(pilot)
+        await pilot.press("tab", "tab", "enter")  # the demo job: its token is in the YAML, not random
+        await settle(pilot)
+    assert snap_compare(app, terminal_size=SIZE, run_before=before)
+
+
 def test_audit_log(snap_compare, app):
     async def before(pilot):
         await loaded(pilot)

@@ -317,6 +317,12 @@ class UptimeApp(App):
 
         self._open_detail(MonitorScreen, monitor_id)
 
+    def open_heartbeat(self, heartbeat_id: int) -> None:
+        """The heartbeat's detail screen (its ping URL, pings and incidents)."""
+        from uptime_tui.tui.screens.heartbeat import HeartbeatScreen
+
+        self._open_detail(HeartbeatScreen, heartbeat_id)
+
     def _open_detail(self, kind: type, key: int) -> None:
         """Read first (off the loop), then show in the one screen of that kind (see DetailScreen)."""
         screen = self._detail_screens.get(kind)
@@ -356,7 +362,7 @@ class UptimeApp(App):
             if action != "quit":
                 shown = "?" if key == "question_mark" else key
                 yield SystemCommand(f"{label} ({shown})", description, getattr(self, f"action_{action}"))
-        yield SystemCommand("Details (enter)", "Open the selected incident or monitor",
+        yield SystemCommand("Details (enter)", "Open the selected incident, monitor or heartbeat",
                             lambda: self.dashboard.action_details() if self.screen is self.dashboard else None)
         yield SystemCommand("Filter (/)", "Filter the focused pane",
                             lambda: self.dashboard.action_filter() if self.screen is self.dashboard else None)

@@ -260,7 +260,7 @@ INCIDENT_FIELDS = (Incident.id, Incident.name, Incident.type, Incident.active, I
                    Incident.resolved_by, Incident.resolution_reason)
 
 
-def _incident_row(i: Incident) -> IncidentRow:
+def incident_row(i: Incident) -> IncidentRow:
     return IncidentRow(i.id, i.name, i.type, i.active, i.severity, i.status, i.resource_type,
                        i.resource_id, i.resource_name, i.cause, i.started_at, i.resolved_at,
                        i.acknowledged_by, i.snoozed_until, i.escalation_level, i.group_id,
@@ -273,7 +273,7 @@ def load_incidents(now: datetime, resolved_limit: int = 50) -> list[IncidentRow]
         Incident.started_at.desc(), Incident.id.desc())
     closed = (Incident.select(*INCIDENT_FIELDS).where(Incident.active == False)  # noqa: E712
               .order_by(Incident.resolved_at.desc(), Incident.id.desc()).limit(resolved_limit))
-    return [_incident_row(i) for i in open_] + [_incident_row(i) for i in closed]
+    return [incident_row(i) for i in open_] + [incident_row(i) for i in closed]
 
 
 @dataclass
@@ -298,9 +298,9 @@ def incident_detail(incident_id: int) -> IncidentDetail | None:
                 .order_by(IncidentEvidence.timestamp)]
     group = []
     if row.group_id is not None:
-        group = [_incident_row(i) for i in Incident.select(*INCIDENT_FIELDS).where(
+        group = [incident_row(i) for i in Incident.select(*INCIDENT_FIELDS).where(
             (Incident.group_id == row.group_id) & (Incident.id != incident_id)).order_by(Incident.id)]
-    return IncidentDetail(_incident_row(row), timeline, evidence, group)
+    return IncidentDetail(incident_row(row), timeline, evidence, group)
 
 
 @dataclass
@@ -327,7 +327,7 @@ def monitor_detail(monitor_id: int, limit: int = 100) -> MonitorDetail | None:
                    .where(CheckResult.monitor == monitor_id)
                    .order_by(CheckResult.checked_at.desc(), CheckResult.id.desc()).limit(limit)
                    .tuples())  # tuples: a model object per result costs more than the query
-    incidents = [_incident_row(i) for i in Incident.select(*INCIDENT_FIELDS).where(
+    incidents = [incident_row(i) for i in Incident.select(*INCIDENT_FIELDS).where(
         (Incident.resource_type == "monitor") & (Incident.resource_id == monitor_id))
         .order_by(Incident.started_at.desc()).limit(50)]
     return MonitorDetail(m.id, m.key, m.name, m.type, m.target, m.paused, results, incidents)

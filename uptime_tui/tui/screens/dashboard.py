@@ -423,7 +423,7 @@ class DashboardScreen(Screen):
     # --- keys ---------------------------------------------------------------------------------
 
     def action_details(self) -> None:
-        """Open the selected incident or monitor."""
+        """Open the selected incident, monitor or heartbeat."""
         table = self.focused_table()
         row = table.selected if table else None
         if row is None:
@@ -433,11 +433,7 @@ class DashboardScreen(Screen):
         elif table.id == "monitors":
             self.app.open_monitor(row.id)
         elif table.id == "heartbeats":
-            incident = self.selected_incident()
-            if incident is not None:
-                self.app.open_incident(incident.id)
-            else:
-                self.app.notify(f"{row.name}: {row.status}, no open incident")
+            self.app.open_heartbeat(row.id)
         elif table.id == "events" and row.source == "audit":
             self.app.action_audit_log()
 

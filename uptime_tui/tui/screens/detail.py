@@ -56,6 +56,13 @@ class DetailScreen(Screen):
         self.detail = detail
         self.present(key, detail)
 
+    def on_screen_resume(self) -> None:
+        # show() runs before the screen is pushed again, while another screen covers its tables:
+        # they only marked themselves stale, and would still show the previous thing's rows.
+        for table in self.query(PaneTable):
+            if table.stale:
+                table.redraw()
+
     def present(self, key: int, detail: Any) -> None:
         raise NotImplementedError
 

@@ -12,7 +12,7 @@ from textual.widgets import Label, Static
 NAVIGATION = [
     ("tab / shift+tab", "Move between panes"),
     ("↑ ↓ j k pgup pgdn home end", "Move in a pane"),
-    ("enter", "Details of the selected incident or monitor"),
+    ("enter", "Details of an incident, monitor or heartbeat"),
     ("/", "Filter the focused pane as you type (enter keeps it, esc clears it, ctrl+u empties it)"),
     ("esc", "Back, or close a dialog"),
     ("ctrl+p", "Command palette: every action by name"),
