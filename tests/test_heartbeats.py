@@ -137,10 +137,21 @@ def test_exit_status_pings(code, success):
         assert step.actions[1] == HeartbeatDown(f"exit status {code}")
 
 
-@pytest.mark.parametrize("kind, code", [("exit", None), ("exit", 256), ("exit", -1), ("log", None)])
+@pytest.mark.parametrize("kind, code", [("exit", None), ("exit", 256), ("exit", -1), ("finish", None)])
 def test_bad_pings_are_refused(kind, code):
     with pytest.raises(ValueError):
         ping(HOURLY, HeartbeatState.new(T0), kind, T0, exit_status=code)
+
+
+def test_a_log_ping_changes_nothing():
+    # Healthchecks' /log: the engine keeps the ping and its body; the machine takes no step.
+    new = HeartbeatState.new(T0)
+    up = ping(HOURLY, new, "success", T0).state
+    started = ping(HOURLY, up, "start", T0 + S).state
+    down = down_at(HOURLY, up, T0 + timedelta(seconds=3900))
+    for state in (new, up, started, down):
+        step = ping(HOURLY, state, "log", T0 + timedelta(hours=2))
+        assert (step.state, step.actions) == (state, ())
 
 
 # --- cron schedules ---------------------------------------------------------------------------

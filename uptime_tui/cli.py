@@ -72,10 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("path", nargs="?", metavar="PATH", help="the file to check (default: --config)")
     _common_options(check, top_level=False)
-    from uptime_tui import cli_notify
+    from uptime_tui import cli_heartbeats, cli_notify
 
     cli_notify.add_parser(commands, _common_options)
     cli_audit.add_parser(commands, _common_options)
+    cli_heartbeats.add_parser(commands, _common_options)
     return parser
 
 
@@ -95,6 +96,10 @@ def main(argv: list[str] | None = None) -> int:
         from uptime_tui import cli_notify
 
         return cli_notify.run(args, open_store)
+    if command == "heartbeats":
+        from uptime_tui import cli_heartbeats
+
+        return cli_heartbeats.run(args, open_store)
     raise AssertionError(command)  # argparse rejects unknown commands before this
 
 

@@ -8,6 +8,8 @@ is opened or written while loading: a refused file changes nothing anywhere.
 from __future__ import annotations
 
 import os
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -68,6 +70,10 @@ class Settings:
     listen_port: int = DEFAULT_LISTEN[1]
     retention: Retention = field(default_factory=Retention)
     group_window: float = 120.0  # incidents of one monitor group starting this close are grouped
+    # Healthchecks' ping key: /ping/<ping_key>/<slug> pings a heartbeat by its slug. A secret.
+    ping_key: str | None = field(default=None, repr=False)
+    # How jobs reach the listener (a proxy, a DNS name): the base of the ping URLs shown.
+    public_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +130,21 @@ class Heartbeat:
     policy: str | None = None
     tags: tuple = ()
     paused: bool = False
+    slug: str | None = None  # None: derived from the id, see `ping_slug`
+
+    @property
+    def ping_slug(self) -> str:
+        """The slug in /ping/<ping_key>/<slug>: `slug`, else the id slugified as Healthchecks
+        slugifies a check's name ("DB.Backup_2" -> "dbbackup_2")."""
+        return self.slug or slugify(self.id)
+
+
+def slugify(text: str) -> str:
+    """Django's slugify, which Healthchecks applies to names: ASCII, lowercase, only letters,
+    digits, '_' and '-', runs of spaces and '-' as one '-', no '-' or '_' at either end."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    text = re.sub(r"[^\w\s-]", "", text.lower())
+    return re.sub(r"[-\s]+", "-", text).strip("-_")
 
 
 @dataclass(frozen=True)
@@ -290,5 +311,5 @@ def _parse_config(text: str, source: str, env) -> Config:
 __all__ = [
     "ApiKey", "Channel", "Config", "ConfigInvalid", "EscalationStep", "Heartbeat",
     "MaintenanceWindow", "Monitor", "Policy", "Problem", "Retention", "Settings", "Webhook",
-    "duration", "find_config_path", "load_config", "parse_config",
+    "duration", "find_config_path", "load_config", "parse_config", "slugify",
 ]

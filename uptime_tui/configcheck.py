@@ -14,7 +14,6 @@ import math
 import re
 from datetime import datetime
 from typing import Any, Callable
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from uptime_tui import config_limits as limits
@@ -177,30 +176,6 @@ def cron(value: Any) -> str:
     return expression
 
 
-def listen_address(value: Any) -> tuple[str, int]:
-    """'127.0.0.1:8787' -> ('127.0.0.1', 8787); '[::1]:8787' -> ('::1', 8787)."""
-    address = text(value)
-    host, sep, port_text = address.rpartition(":")
-    if not sep or not host or not port_text.isdigit():
-        raise ValueError(f"expected host:port such as 127.0.0.1:8787, got {shown(address)}")
-    if len(port_text) > 5:  # int() refuses past 4,300 digits, and no port has more than 5
-        raise ValueError(f"must be between 1 and 65535, got {shown(port_text)}")
-    return host.strip("[]"), port(int(port_text))
-
-
-def http_url(value: Any) -> str:
-    """An http:// or https:// URL with a host (and a port in range, if it has one)."""
-    url = text(value)
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"expected an http:// or https:// URL with a host, got {shown(url)}")
-    try:
-        parts.port  # raises on a port out of range
-    except ValueError:
-        raise ValueError(f"the port in {shown(url)} is not between 1 and 65535")
-    return url
-
-
 def status_ranges(value: Any) -> tuple:
     """[200, "200-299", 301] -> ((200, 200), (200, 299), (301, 301))."""
     items = value if isinstance(value, list) else [value]
@@ -216,15 +191,6 @@ def status_ranges(value: Any) -> tuple:
             raise ValueError(f"status codes run from 100 to 599 (low first), got {shown(item)}")
         ranges.append((lo, hi))
     return tuple(ranges)
-
-
-def webhook_url(value: Any) -> str:
-    """An http(s) URL; a refused one is never echoed (webhook URLs often carry a token)."""
-    try:
-        return http_url(value)
-    except ValueError as exc:
-        reason = "the port is not between 1 and 65535" if "port" in str(exc) else "expected an http:// or https:// URL with a host"
-        raise ValueError(f"{reason} (the URL is not shown: it may carry a token)") from None
 
 
 def window_time(value: Any, zone: str) -> datetime:

@@ -11,9 +11,12 @@ from typing import Any
 from uptime_tui import config as c
 from uptime_tui import config_limits as limits
 from uptime_tui import events
+from uptime_tui.config_urls import (
+    apprise_problem, hostname, http_url, listen_address, slug, url_token, webhook_url,
+)
 from uptime_tui.configcheck import (
-    Reader, boolean, cron, duration_in, http_url, identifier, integer, listen_address, one_of, port,
-    status_ranges, text, text_list, text_mapping, timezone, webhook_url, window_time,
+    Reader, boolean, cron, duration_in, identifier, integer, one_of, port, status_ranges, text,
+    text_list, text_mapping, timezone, window_time,
 )
 
 SECTIONS = ("settings", "monitors", "heartbeats", "channels", "policies", "maintenance", "api_keys")
@@ -35,6 +38,7 @@ def read_config(r: Reader, value: Any, source: str) -> c.Config | None:
     settings = _settings(r, root.get("settings"), ("settings",))
     _check_references(r, root, channels, policies, monitors, heartbeats, maintenance)
     _check_tokens(r, root)
+    _check_slugs(r, root, settings, heartbeats)
     if r.problems:
         return None
     return c.Config(source, settings, monitors, heartbeats, channels, policies, maintenance, api_keys)
@@ -55,7 +59,7 @@ def _settings(r: Reader, value: Any, path: tuple) -> c.Settings:
     if value is None:
         return c.Settings()
     allowed = ("database", "region", "operator", "organization_id", "team_id", "listen", "retention",
-               "group_window")
+               "group_window", "ping_key", "public_url")
     m = r.mapping(value, path, allowed)
     if m is None:
         return c.Settings()
@@ -70,6 +74,9 @@ def _settings(r: Reader, value: Any, path: tuple) -> c.Settings:
         listen_port=listen_port,
         retention=_retention(r, m.get("retention"), path + ("retention",)),
         group_window=r.get(m, path, "group_window", duration_in(limits.GROUP_WINDOW), 120.0),
+        # It unlocks every heartbeat by a slug anyone may guess: as long as an API token.
+        ping_key=r.get(m, path, "ping_key", url_token(16)),
+        public_url=r.get(m, path, "public_url", http_url),
     )
 
 
@@ -103,7 +110,7 @@ def _monitor(r: Reader, value: Any, path: tuple) -> c.Monitor | None:
     kind = r.get(m, path, "type", one_of(*c.MONITOR_TYPES))
     monitor_id = r.get(m, path, "id", identifier)
     url = r.get(m, path, "url", http_url)
-    host = r.get(m, path, "host", text)
+    host = r.get(m, path, "host", hostname)
     monitor_port = r.get(m, path, "port", port)
     if kind in ("http", "keyword") and url is None and "url" not in m:
         r.problem(path, f"'url' is required for a {kind} monitor")
@@ -153,7 +160,8 @@ def _monitor(r: Reader, value: Any, path: tuple) -> c.Monitor | None:
 
 
 HEARTBEAT_KEYS = (
-    "id", "name", "period", "grace", "schedule", "timezone", "token", "channels", "policy", "tags", "paused",
+    "id", "name", "period", "grace", "schedule", "timezone", "token", "slug", "channels", "policy", "tags",
+    "paused",
 )
 
 
@@ -166,9 +174,6 @@ def _heartbeat(r: Reader, value: Any, path: tuple) -> c.Heartbeat | None:
     if "timezone" in m and "schedule" not in m:
         r.problem(path + ("timezone",), "'timezone' applies only to a cron 'schedule'")
     heartbeat_id = r.get(m, path, "id", identifier)
-    token = r.get(m, path, "token", text)
-    if token is not None and len(token) < 8:
-        r.problem(path + ("token",), "a ping token must be at least 8 characters (it is the only secret)")
     return c.Heartbeat(
         id=heartbeat_id or "",
         name=r.get(m, path, "name", text, heartbeat_id or ""),
@@ -176,11 +181,12 @@ def _heartbeat(r: Reader, value: Any, path: tuple) -> c.Heartbeat | None:
         schedule=r.get(m, path, "schedule", cron),
         timezone=r.get(m, path, "timezone", timezone, "UTC"),
         grace=r.get(m, path, "grace", duration_in(limits.HEARTBEAT_GRACE), 300.0),
-        token=token,
+        token=r.get(m, path, "token", url_token(8)),
         channels=r.get(m, path, "channels", text_list, ()),
         policy=r.get(m, path, "policy", text),
         tags=r.get(m, path, "tags", text_list, ()),
         paused=r.get(m, path, "paused", boolean, False),
+        slug=r.get(m, path, "slug", slug),
     )
 
 
@@ -193,10 +199,11 @@ def _channel(r: Reader, value: Any, path: tuple) -> c.Channel | None:
         return None
     if ("apprise" in m) == ("webhook" in m):
         r.problem(path, "give either 'apprise' (URLs) or 'webhook', not both or neither")
+    # A single string is a list of one, as for every list here (and Apprise's own `add`).
     apprise_urls = r.get(m, path, "apprise", text_list, ())
     for i, url in enumerate(apprise_urls):
-        if "://" not in url:  # never echo the URL: it carries tokens
-            r.problem(path + ("apprise",), f"entry {i + 1} is not an Apprise URL (scheme://...)")
+        if reason := apprise_problem(url):  # never echoes the URL: it carries tokens
+            r.problem(path + ("apprise", i), reason)
     webhook = None
     if "webhook" in m:
         wpath = path + ("webhook",)
@@ -292,6 +299,9 @@ def _api_key(r: Reader, value: Any, path: tuple) -> c.ApiKey | None:
     if token and len(token) < 16:
         r.problem(path + ("token",), "an API token must be at least 16 characters")
     permissions = r.get(m, path, "permissions", text_list, ("read",))
+    if isinstance(m.get("permissions"), str) and len(m["permissions"].replace(",", " ").split()) > 1:
+        r.problem(path + ("permissions",), "several permissions are a list: [read, write]")
+        permissions = ()
     for p in permissions:
         if p not in c.PERMISSIONS:
             r.problem(path + ("permissions",), f"unknown permission '{p}' (use [read] or [read, write])")
@@ -320,6 +330,23 @@ def _check_references(r: Reader, root: dict, channels, policies, monitors, heart
     for i, heartbeat in enumerate(heartbeats):
         if heartbeat.id in clash:
             r.problem(("heartbeats", i, "id"), f"'{heartbeat.id}' is already a monitor id; ids name one thing")
+
+
+def _check_slugs(r: Reader, root: dict, settings: c.Settings, heartbeats) -> None:
+    """With a ping key, a slug names one heartbeat (Healthchecks answers 409 to an ambiguous
+    one; refusing the file says so sooner), and the key is no heartbeat's token."""
+    if settings.ping_key is None or len(heartbeats) != len(root.get("heartbeats") or ()):
+        return  # no slugs in use, or entries already refused (whose indexes these would not be)
+    first: dict[str, int] = {}
+    for i, heartbeat in enumerate(heartbeats):
+        if heartbeat.token == settings.ping_key:
+            r.problem(("settings", "ping_key"), f"must differ from every heartbeat's token ('{heartbeat.id}' has it)")
+        at = first.setdefault(heartbeat.ping_slug, i)
+        if at != i:
+            line = r.tree.mark(("heartbeats", at)).line
+            r.problem(("heartbeats", i, "slug" if heartbeat.slug else "id"),
+                      f"slug '{heartbeat.ping_slug}' names heartbeat '{heartbeats[at].id}' too (line {line});"
+                      " give one of them a 'slug'")
 
 
 def _check_tokens(r: Reader, root: dict) -> None:

@@ -31,3 +31,10 @@ def ping_url(settings, token: str) -> str:
 def curl_line(settings, token: str) -> str:
     """The line to put at the end of a job: its exit status, and its output as the evidence."""
     return f"curl -fsS -m 10 --retry 5 --data-binary @job.log {ping_url(settings, token)}/$?"
+
+
+def slug_url(settings, heartbeat) -> str | None:
+    """Healthchecks' form, /ping/<ping_key>/<slug>, when settings.ping_key is set."""
+    if not settings.ping_key:
+        return None
+    return f"{base_url(settings)}/ping/{settings.ping_key}/{heartbeat.ping_slug}"

@@ -51,7 +51,11 @@ def _body(properties: dict, required: list[str] | None = None, *, optional: bool
 
 ID_PATH = _path("id", {"type": "integer", "minimum": 0}, "The incident id (digits)")
 LIMIT = _query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}, "Page size")
-EXIT_OR_ACTION = "^(start|fail|0*([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5]))$"
+EXIT_STATUS = "0*([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])"
+SUFFIX = f"^(start|fail|log|{EXIT_STATUS})$"
+# After a token a suffix; after the ping key a slug (lowercase; all digits only as an exit status,
+# since more than 255 after a token is a 400).
+SUFFIX_OR_SLUG = f"^(start|fail|log|{EXIT_STATUS}|[a-z0-9_-]*[a-z_-][a-z0-9_-]*)$"
 OPERATION_ERRORS = ("400", "401", "403", "404", "409", "413")
 
 
@@ -161,22 +165,28 @@ def _other_paths() -> dict:
 
 
 def _ping_paths() -> dict:
-    text_or_json = {"text/plain": {"schema": {"type": "string"}}, "application/json": {"schema": ref("Error")}}
+    text = {"text/plain": {"schema": {"type": "string"}}}
+    text_or_json = {**text, "application/json": {"schema": ref("Error")}}
     token = _path("token", {"type": "string", "minLength": 1}, "The heartbeat's token")
 
-    def ping(summary: str, parameters: list, bad: bool) -> dict:
-        responses = {"200": {"description": "Recorded", "content": {"text/plain": {"schema": {"type": "string"}}}},
-                     "404": {"description": "No active heartbeat has this token", "content": text_or_json}}
+    def ping(summary: str, parameters: list, bad: str | None) -> dict:
+        responses = {"200": {"description": "Recorded", "content": text},
+                     "404": {"description": "No active heartbeat has this token (or slug), or the suffix is "
+                                            "none of start, fail, log, 0-255", "content": text_or_json}}
         if bad:
-            responses["400"] = {"description": "The action is not start, fail or 0-255",
-                                "content": {"text/plain": {"schema": {"type": "string"}}}}
+            responses["400"] = {"description": bad, "content": text}
         op = {"summary": summary, "tags": ["pings"], "security": [], "parameters": parameters,
               "responses": responses}
         body = {"required": False, "description": "Output of the job; the first 10 KB are kept",
                 "content": {"text/plain": {"schema": {"type": "string"}}}}
         return {"get": op, "head": op, "post": {**op, "requestBody": body}}
 
-    action = _path("action", {"type": "string", "pattern": EXIT_OR_ACTION}, "start, fail, or an exit status 0-255")
+    action = _path("action", {"type": "string", "pattern": SUFFIX_OR_SLUG},
+                   "After a token: start, fail, log (keeps the body, changes nothing) or an exit status 0-255; "
+                   "after settings.ping_key in place of the token: a heartbeat's slug (a success ping)")
+    by_slug = [_path("ping_key", {"type": "string", "minLength": 1}, "settings.ping_key"),
+               _path("slug", {"type": "string", "pattern": "^[a-z0-9_-]+$"}, "The heartbeat's slug"),
+               _path("action", {"type": "string", "pattern": SUFFIX}, "start, fail, log or an exit status 0-255")]
     kuma = {"type": "object", "properties": {"ok": {"type": "boolean"}, "msg": {"type": "string"}}, "required": ["ok"]}
     push_params = [token, _query("status", {"type": "string", "enum": ["up", "down"], "default": "up"}, "up or down"),
                    _query("msg", {"type": "string"}, "A message kept with the ping"),
@@ -186,8 +196,11 @@ def _ping_paths() -> dict:
                           "404": {"description": "No active heartbeat has this token",
                                   "content": {"application/json": {"schema": {"oneOf": [kuma, ref("Error")]}}}}}}
     return {
-        "/ping/{token}": ping("Heartbeat success ping", [token], False),
-        "/ping/{token}/{action}": ping("Heartbeat start, fail or exit-status ping", [token, action], True),
+        "/ping/{token}": ping("Heartbeat success ping", [token], None),
+        "/ping/{token}/{action}": ping("Heartbeat start, fail, log or exit-status ping, or a success ping by slug",
+                                       [token, action], "An exit status above 255, or a slug with capitals"),
+        "/ping/{ping_key}/{slug}/{action}": ping("Heartbeat start, fail, log or exit-status ping by slug", by_slug,
+                                                 "An exit status above 255, or a slug with capitals"),
         "/api/push/{token}": {method: push for method in ("get", "head", "post")},
     }
 

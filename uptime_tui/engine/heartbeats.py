@@ -33,7 +33,7 @@ from uptime_tui.engine.actions import (
 from uptime_tui.engine.incidents import Rules
 from uptime_tui.events import iso
 
-PING_KINDS = ("success", "start", "fail", "exit")
+PING_KINDS = ("success", "start", "fail", "exit", "log")
 CAUSE_CHARS = 200  # of a failing job's first line, in the cause
 OUTPUT_CHARS = 4000  # of its output, in the evidence (a ping keeps 10 KB)
 
@@ -91,7 +91,8 @@ class HeartbeatState:
 
 def ping(heartbeat, state: HeartbeatState, kind: str, now: datetime, exit_status: int | None = None,
          *, rules: Rules = Rules(), output: str | None = None, region: str = "local") -> Step:
-    """Apply one ping: kind success | start | fail | exit (exit_status 0 success, 1-255 failure).
+    """Apply one ping: kind success | start | fail | exit (exit_status 0 success, 1-255 failure)
+    | log (Healthchecks' /log: the engine keeps the ping and its body, the state does not change).
     A failure's `output` (the body the job sent) gives the cause its first line and the incident
     its evidence, so the page says `pg_dump: error: connection to server failed`."""
     fail_code = None
@@ -99,6 +100,8 @@ def ping(heartbeat, state: HeartbeatState, kind: str, now: datetime, exit_status
         if exit_status is None or not 0 <= exit_status <= 255:
             raise ValueError(f"exit status must be 0-255, not {exit_status!r}")
         kind, fail_code = ("success", None) if exit_status == 0 else ("fail", str(exit_status))
+    elif kind == "log":
+        return Step(state)
     elif kind not in PING_KINDS:
         raise ValueError(f"unknown ping kind {kind!r}")
     watching = state.watching_since or now

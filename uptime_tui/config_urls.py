@@ -1,0 +1,169 @@
+"""Where the config points: listen addresses, host names, http and webhook URLs, URL-safe tokens
+and slugs, and Apprise URLs (checked by Apprise itself, without sending). Parsers in the style of
+configcheck: a value in, the typed value out or a ValueError with a reason; a secret is never
+echoed in the reason.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import logging
+import re
+import threading
+from contextlib import contextmanager
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from uptime_tui.configcheck import port, shown, text
+
+_URL_SAFE = re.compile(r"[A-Za-z0-9._~-]+")  # RFC 3986's unreserved characters
+_SLUG = re.compile(r"[a-z0-9_-]{1,100}")  # what Healthchecks accepts as a slug
+# A DNS label; '_' too, which resolvers take (docker service names, /etc/hosts).
+_HOST_LABEL = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
+
+
+def listen_address(value: Any) -> tuple[str, int]:
+    """'127.0.0.1:8787' -> ('127.0.0.1', 8787); '[::1]:8787' -> ('::1', 8787)."""
+    address = text(value)
+    host, sep, port_text = address.rpartition(":")
+    if not sep or not host or not port_text.isdigit():
+        raise ValueError(f"expected host:port such as 127.0.0.1:8787, got {shown(address)}")
+    if len(port_text) > 5:  # int() refuses past 4,300 digits, and no port has more than 5
+        raise ValueError(f"must be between 1 and 65535, got {shown(port_text)}")
+    return host.strip("[]"), port(int(port_text))
+
+
+def http_url(value: Any) -> str:
+    """An http:// or https:// URL with a valid host (and a port in range, if it has one)."""
+    url = text(value)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"expected an http:// or https:// URL with a host, got {shown(url)}")
+    try:
+        parts.port  # raises on a port out of range
+    except ValueError:
+        raise ValueError(f"the port in {shown(url)} is not between 1 and 65535")
+    if reason := host_problem(parts.hostname):
+        raise ValueError(f"the host {shown(parts.hostname)} of the URL is not valid: {reason}")
+    return url
+
+
+def hostname(value: Any) -> str:
+    """A host name (international ones too) or an IP address: not a URL, not host:port."""
+    host = text(value)
+    if "://" in host:
+        raise ValueError(f"{shown(host)} is a URL: give the host name alone")
+    if reason := host_problem(host):
+        raise ValueError(f"{shown(host)} is not a valid host name: {reason}")
+    return host
+
+
+def host_problem(host: str) -> str | None:
+    """Why `host` is neither an IP address nor a DNS name a resolver would take, or None."""
+    try:
+        ipaddress.ip_address(host)
+        return None
+    except ValueError:
+        pass
+    name = host.removesuffix(".")  # a fully qualified name may end in a dot
+    if ":" in name:
+        return "a port goes in 'port'; an IPv6 address is written bare, such as ::1"
+    try:
+        name = name.encode("idna").decode("ascii")  # bücher.de -> xn--bcher-kva.de
+    except UnicodeError:
+        return "a part between dots is empty, longer than 63 characters or not a valid international name"
+    labels = name.split(".")
+    if not name or len(name) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
+        return "only letters, digits, '-' and '_' between the dots, no '-' at either end of a part"
+    if labels[-1].isdigit():
+        return "not a valid IP address"
+    return None
+
+
+def url_token(min_length: int) -> Callable[[Any], str]:
+    """A secret that is a segment of a ping URL: URL-safe characters only (letters, digits and
+    - . _ ~), so it reads the same in every client and shell. Never echoed."""
+
+    def parse(value: Any) -> str:
+        token = text(value)
+        if len(token) < min_length:
+            raise ValueError(f"must be at least {min_length} characters (it is the only secret)")
+        if not _URL_SAFE.fullmatch(token):
+            raise ValueError("may hold only letters, digits, '-', '.', '_' and '~' (it is part of the ping URL;"
+                             " the value is not shown)")
+        return token
+
+    return parse
+
+
+def slug(value: Any) -> str:
+    """A Healthchecks slug: lowercase letters, digits, '-' and '_', at most 100 characters."""
+    result = text(value)
+    if not _SLUG.fullmatch(result):
+        raise ValueError(f"{shown(result)} is not a slug (lowercase letters, digits, '-' and '_'; at most 100)")
+    return result
+
+
+def apprise_problem(entry: str) -> str | None:
+    """Why Apprise could not notify `entry` (one URL, or several split as Apprise's `add` splits
+    them), or None. Apprise builds each service from its URL as it would to send, but sends and
+    resolves nothing, in well under a millisecond. A refusal names only the scheme: the rest of
+    an Apprise URL carries its tokens."""
+    if "://" not in entry:
+        return "not an Apprise URL (scheme://...)"
+    from apprise import Apprise
+    from apprise.manager_plugins import NotificationManager
+    from apprise.utils.parse import parse_urls
+
+    services = NotificationManager()  # a singleton: plugins are loaded once per process
+    with _quiet("apprise"):  # its errors quote the URL
+        urls = parse_urls(entry)
+        if not urls:
+            return "not an Apprise URL (scheme://...)"
+        for n, url in enumerate(urls, 1):
+            if Apprise.instantiate(url) is not None:
+                continue
+            scheme = url.partition("://")[0].lower()
+            named, which = shown(f"{scheme}://"), f" (URL {n} of {len(urls)} in this entry)" if len(urls) > 1 else ""
+            if scheme in services and not services[scheme].enabled:
+                return f"Apprise's {named} service cannot run on this machine (a package is missing){which}"
+            if scheme in services:
+                return f"Apprise cannot use this {named} URL: a host, token or recipient is missing or malformed{which}"
+            if scheme in ("http", "https"):  # one of the services' own URLs (Slack's, Discord's ...), but not this
+                return f"Apprise knows no service at this {named} URL (json:// posts JSON; or use 'webhook'){which}"
+            close = difflib.get_close_matches(scheme, list(services.schemas()), n=1)
+            hint = f" (did you mean '{close[0]}://'?)" if close else ""
+            return f"Apprise knows no service {named}{hint}{which}"
+    return None
+
+
+class _OtherThreads(logging.Filter):
+    def __init__(self):
+        super().__init__()
+        self.thread = threading.get_ident()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.thread != self.thread
+
+
+@contextmanager
+def _quiet(logger_name: str):
+    """Drop what this thread logs to `logger_name` meanwhile; other threads log as usual."""
+    logger, only_others = logging.getLogger(logger_name), _OtherThreads()
+    logger.addFilter(only_others)
+    try:
+        yield
+    finally:
+        logger.removeFilter(only_others)
+
+
+def webhook_url(value: Any) -> str:
+    """An http(s) URL; a refused one is never echoed (webhook URLs often carry a token)."""
+    try:
+        return http_url(value)
+    except ValueError as exc:
+        reason = ("the port is not between 1 and 65535" if "port in" in str(exc) else
+                  "its host is not a valid host name" if "of the URL is not valid" in str(exc) else
+                  "expected an http:// or https:// URL with a host")
+        raise ValueError(f"{reason} (the URL is not shown: it may carry a token)") from None
