@@ -4,9 +4,7 @@ own faults kept apart from the monitors', and GET /health. Real sockets on 127.0
 import asyncio
 import logging
 import resource
-import socket
 import sqlite3
-from dataclasses import replace
 
 import httpx
 import pytest

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import pytest
 
 from uptime_tui.checks.target import MASK, is_secret_name, redact_target, redact_text, target_secrets
