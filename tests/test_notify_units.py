@@ -320,3 +320,14 @@ def test_the_redactor_knows_the_monitors_credentials_and_any_urls_in_a_text():
     cleaned = redact(f"apprise: body mentions hunter2-secret and tok-in-monitor-url; GET {SECRET_URL}")
     assert "hunter2-secret" not in cleaned and "tok-in-monitor-url" not in cleaned
     assert redact("GET http://other.test/?api_key=abcdefgh done") == "GET http://other.test/?api_key=**** done"
+
+
+def test_the_redactor_masks_heartbeat_tokens_the_ping_key_and_api_tokens():
+    config = parse_config("""
+settings: {ping_key: ping-key-0123456789ab}
+heartbeats: [{id: backup, period: 1h, token: backup-token-98765}]
+api_keys: [{name: bot, token: api-token-0123456789abcdef, permissions: [read]}]
+""", "c.yaml", {})
+    redact = Redactor.for_config(config)
+    line = "GET /ping/backup-token-98765 /ping/ping-key-0123456789ab/backup Bearer api-token-0123456789abcdef"
+    assert redact(line) == "GET /ping/**** /ping/****/backup Bearer ****"

@@ -81,9 +81,13 @@ class Redactor:
 
     @classmethod
     def for_config(cls, config) -> Redactor:
-        """Knows the Apprise URLs, webhook URLs, secrets and header values of every channel, and
-        the credentials in every monitor's URL."""
-        secrets: set[str] = set()
+        """Knows the Apprise URLs, webhook URLs, secrets and header values of every channel, the
+        credentials in every monitor's URL, the heartbeat tokens and ping key (a ping URL is a
+        password) and the API keys' tokens."""
+        secrets: set[str] = {h.token for h in config.heartbeats if h.token}
+        secrets |= {k.token for k in config.api_keys if k.token}
+        if config.settings.ping_key:
+            secrets.add(config.settings.ping_key)
         for monitor in config.monitors:
             secrets |= target_secrets(monitor.url)
         for channel in config.channels:
