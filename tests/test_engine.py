@@ -164,8 +164,8 @@ async def test_sync_and_reload_write_chained_audit_entries(tmp_path):
             "test.yaml", {}))
     entries = list(AuditEntry.select().order_by(AuditEntry.id))
     assert [(e.actor_type, e.action, e.targets[0]["id"]) for e in entries] == [
-        ("system", "monitor.created", "1"), ("system", "heartbeat.created", "1"),
-        ("system", "monitor.updated", "1"), ("system", "heartbeat.destroyed", "1"),
+        ("system", "monitor.created", "web"), ("system", "heartbeat.created", "job"),
+        ("system", "monitor.updated", "web"), ("system", "heartbeat.destroyed", "job"),
     ]
     assert "host" in entries[0].context and "(name, url changed)" in entries[2].message
     previous = audit.GENESIS_HASH

@@ -245,12 +245,12 @@ heartbeats:""").replace("interval: 1h, confirmation: 2,", "interval: 1h, channel
 async def test_a_start_whose_sync_met_a_full_disk_announces_each_change_once(tmp_path, monkeypatch):
     import sqlite3
 
-    import uptime_tui.engine.service as service
+    import uptime_tui.engine.definitions as definitions
 
     database, clock = open_database(str(tmp_path / "uptime.db")), Clock()
     engine = engine_on(database, clock)
     heard = engine.subscribe()
-    sync, failures = service.sync_definitions, []
+    sync, failures = definitions.sync_definitions, []
 
     def full_disk_once(*args, **kwargs):  # the sync ran, then its commit found the disk full
         changes = sync(*args, **kwargs)
@@ -259,7 +259,7 @@ async def test_a_start_whose_sync_met_a_full_disk_announces_each_change_once(tmp
             raise sqlite3.OperationalError("database or disk is full")
         return changes
 
-    monkeypatch.setattr(service, "sync_definitions", full_disk_once)
+    monkeypatch.setattr(definitions, "sync_definitions", full_disk_once)
     async with asyncio.timeout(20):
         await engine.start()
     await engine.stop()

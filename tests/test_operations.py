@@ -410,7 +410,9 @@ async def test_a_monitor_has_one_identity_in_the_audit_log_and_filters_take_eith
         incident = await open_incident(engine, clock)
         await engine.acknowledge(incident.id, ALICE)
         row_id = engine.monitors["web"].resource.row_id
-    started, acked = (AuditEntry.get(AuditEntry.action == a) for a in ("incident.started", "incident.acknowledged"))
+    started, acked, created = (AuditEntry.get(AuditEntry.action == a) for a in (
+        "incident.started", "incident.acknowledged", "monitor.created"))
+    assert created.targets == [{"type": "monitor", "id": "web", "name": "Web"}]
     assert {"type": "monitor", "id": "web", "name": "Web"} in started.targets
     assert {"type": "monitor", "id": "web", "name": "Web"} in acked.targets
     auditlog.append(audit.SYSTEM, "incident.escalated",  # as an older version named the monitor

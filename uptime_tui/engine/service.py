@@ -26,17 +26,17 @@ from uptime_tui.checks import ProbeClient, run_check
 from uptime_tui.engine import descriptors
 from uptime_tui.engine import heartbeats as hb_machine
 from uptime_tui.engine import incidents as monitor_machine
-from uptime_tui.engine.apply import Scope, StaleStep, apply_step, store_events
+from uptime_tui.engine.apply import Scope, StaleStep, apply_step
 from uptime_tui.engine.commands import Commands
+from uptime_tui.engine.definitions import sync_config
 from uptime_tui.engine.health import DescriptorShortage, EngineHealth
 from uptime_tui.engine.maintenance import in_maintenance
 from uptime_tui.engine.scheduler import Scheduler
 from uptime_tui.engine.tracked import Tracked, read_back, track
 from uptime_tui.notify import Notifier
-from uptime_tui.store import auditlog
-from uptime_tui.store.models import Heartbeat, HeartbeatPing, Monitor
+from uptime_tui.store.models import HeartbeatPing
 from uptime_tui.store.retention import run_retention
-from uptime_tui.store.sync import DefinitionChange, sync_definitions
+from uptime_tui.store.sync import DefinitionChange
 from uptime_tui.store.writer import Writer, update_states
 
 log = logging.getLogger(__name__)
@@ -331,37 +331,9 @@ class Engine(Commands):
     async def _apply_config(self, config: cfg.Config) -> list[DefinitionChange]:
         """Sync definitions (with created/destroyed events) and rebuild what the engine tracks."""
         now = self.clock()
-        ctx = events.Context(config.settings.organization_id, config.settings.team_id)
-        items = {("monitor", m.id): m for m in config.monitors} | {("heartbeat", h.id): h for h in config.heartbeats}
-        published: list[dict] = []
-
-        def record(change: DefinitionChange) -> None:
-            target = audit.Target(change.kind, str(change.id), change.name)
-            detail = f" ({', '.join(change.changed)} changed)" if change.changed else ""
-            auditlog.append(audit.SYSTEM, f"{change.kind}.{change.action}", [target],
-                            f"{change.kind.capitalize()} {change.name} was {change.action} from {config.source}{detail}",
-                            audit.local_context(), now)
-            if change.action == "updated":
-                return
-            item = items.get((change.kind, change.key))
-            if change.kind == "monitor":
-                ref = events.MonitorRef.of(item, change.id) if item else events.MonitorRef(
-                    change.id, change.name, "", "")
-                builder = events.monitor_created if change.action == "created" else events.monitor_destroyed
-            else:
-                ref = events.HeartbeatRef(change.id, change.name)
-                builder = events.heartbeat_created if change.action == "created" else events.heartbeat_destroyed
-            payload = builder(ctx, now, ref)
-            store_events([payload], None, Scope(ctx, now, config=config))
-            published.append(payload)
-
-        def sync():
-            published.clear()  # a retried job (the database was unreachable) starts over
-            changes = sync_definitions(config, now, record=record)
-            return changes, list(Monitor.select()), list(Heartbeat.select())
-
-        changes, monitor_rows, heartbeat_rows = await self.writer.run_async(sync)
-        self.ctx = ctx
+        changes, monitor_rows, heartbeat_rows, published = await self.writer.run_async(
+            lambda: sync_config(config, now))
+        self.ctx = events.Context(config.settings.organization_id, config.settings.team_id)
         self.monitors = track(config.monitors, monitor_rows, "monitor", self.monitors, now)
         self.heartbeats = track(config.heartbeats, heartbeat_rows, "heartbeat", self.heartbeats, now)
         self._tokens = {t.token: key for key, t in self.heartbeats.items()}
