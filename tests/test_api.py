@@ -1,4 +1,4 @@
-"""The HTTP API over real HTTP on 127.0.0.1: incidents (reference/004), keys, errors, the listener."""
+"""The HTTP API over real HTTP on 127.0.0.1: incidents (as the public uptime incidents API shapes them), keys, errors, the listener."""
 
 import asyncio
 import json

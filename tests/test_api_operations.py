@@ -187,7 +187,7 @@ async def test_alerts_as_reference_003_describes(database):
         assert (no_reason.status_code, no_reason.json()) == (400, {"error": "reason is required"})
         assert Incident.get_by_id(cdn.id).active
 
-        # A heartbeat's incident: a check in Mackerel's words, no monitor_id in reference/004's.
+        # A heartbeat's incident: a check in Mackerel's words, no monitor_id in the incidents API's.
         assert (await client.post("/ping/backup-token-12345/fail")).status_code == 200
         backup = Incident.get(Incident.resource_key == "backup")
         [alert] = [a for a in (await client.get("/api/v0/alerts", headers=READ)).json()["alerts"] if a["id"] == str(backup.id)]

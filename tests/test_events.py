@@ -1,4 +1,4 @@
-"""Event payloads: exactly the fields of reference/000, and a domain free of I/O libraries."""
+"""Event payloads: exactly the fields of Better Stack's incident log, and a domain free of I/O libraries."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ HEARTBEAT = {"heartbeat_id", "heartbeat_name"}
 INCIDENT = {"incident_id", "incident_name", "resource_type", "resource_id", "resource_name"}
 BY_WHOM = {"user_email", "user_name", "integration_name", "integration_type"}
 
-# transcribed from reference/000 (Better Stack incident log), one set per event
+# transcribed from Better Stack's incident log documentation, one set per event
 REFERENCE = {
     "monitor.checked": MONITOR | {"region", "response_time", "response_code", "success", "cause"},
     "monitor.created": MONITOR,
