@@ -84,3 +84,38 @@ class DetailScreen(Screen):
     def on_detail_screen_loaded(self, message: Loaded) -> None:
         if message.key == self.key:
             self.show(message.key, message.detail)
+
+
+class ResourceDetailScreen(DetailScreen):
+    """A monitor's or heartbeat's screen: its incidents table (`#<kind>-incidents`), `p` pauses
+    or resumes it, `enter` opens the incident under the cursor."""
+
+    BINDINGS = [Binding("enter", "open_incident", "Incident", show=False)]
+    kind: str  # monitor | heartbeat
+
+    def _incidents(self) -> PaneTable:
+        return self.query_one(f"#{self.kind}-incidents", PaneTable)
+
+    def concerns(self, payload: dict) -> bool:
+        """An event of this monitor or heartbeat, or of one of its incidents."""
+        return payload.get(f"{self.kind}_id") == self.key or (
+            payload.get("resource_type") == self.kind and payload.get("resource_id") == self.key)
+
+    def selected_incident(self):
+        """The incident under the cursor in the Incidents table, when that table has the focus."""
+        table = self._incidents()
+        return table.selected if self.focused is table else None
+
+    def selected_resource(self) -> tuple[str, int, str, bool] | None:
+        """What `p` pauses or resumes: this monitor or heartbeat."""
+        if self.detail is None:
+            return None
+        row = self.app.dashboard.table(f"{self.kind}s").get(self.key)
+        paused = row.status == "paused" if row is not None else self.detail.paused
+        return (self.kind, self.key, self.detail.name, paused)
+
+    def action_open_incident(self) -> None:
+        """Open the incident under the Incidents table's cursor."""
+        incident = self._incidents().selected
+        if incident is not None:
+            self.app.open_incident(incident.id)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
@@ -24,7 +23,7 @@ from uptime_tui.ping_urls import curl_line, ping_url
 from uptime_tui.tui import data
 from uptime_tui.tui import format as fmt
 from uptime_tui.tui.heartbeat_data import HeartbeatDetail, heartbeat_detail
-from uptime_tui.tui.screens.detail import DetailScreen
+from uptime_tui.tui.screens.detail import ResourceDetailScreen
 from uptime_tui.tui.screens.monitor import INCIDENT_COLUMNS
 from uptime_tui.tui.tones import tone_styles
 from uptime_tui.tui.widgets.keys_footer import KeysFooter
@@ -91,10 +90,10 @@ class HeartbeatTimes(Widget):
         return text
 
 
-class HeartbeatScreen(DetailScreen):
+class HeartbeatScreen(ResourceDetailScreen):
     """enter on an incident opens it; p pauses or resumes; esc goes back."""
 
-    BINDINGS = [Binding("enter", "open_incident", "Incident", show=False)]
+    kind = "heartbeat"
     read = staticmethod(heartbeat_detail)
 
     def compose(self) -> ComposeResult:
@@ -159,27 +158,3 @@ class HeartbeatScreen(DetailScreen):
         urls.update(text)
         self.query_one("#pings", PaneTable).set_rows([(n, *p) for n, p in enumerate(detail.pings)])
         self.query_one("#heartbeat-incidents", PaneTable).set_rows(detail.incidents)
-
-    def concerns(self, payload: dict) -> bool:
-        """A ping or incident of this heartbeat."""
-        return payload.get("heartbeat_id") == self.key or (
-            payload.get("resource_type") == "heartbeat" and payload.get("resource_id") == self.key)
-
-    def selected_incident(self) -> data.IncidentRow | None:
-        """The incident under the cursor in the Incidents table."""
-        table = self.query_one("#heartbeat-incidents", PaneTable)
-        return table.selected if self.focused is table else None
-
-    def selected_resource(self) -> tuple[str, int, str, bool] | None:
-        """This heartbeat."""
-        if self.detail is None:
-            return None
-        row = self.app.dashboard.table("heartbeats").get(self.key)
-        paused = row.status == "paused" if row is not None else self.detail.paused
-        return ("heartbeat", self.key, self.detail.name, paused)
-
-    def action_open_incident(self) -> None:
-        """Open the incident under the Incidents table's cursor."""
-        incident = self.query_one("#heartbeat-incidents", PaneTable).selected
-        if incident is not None:
-            self.app.open_incident(incident.id)

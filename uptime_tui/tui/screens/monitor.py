@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
 from uptime_tui.tui import data
 from uptime_tui.tui import format as fmt
-from uptime_tui.tui.screens.detail import DetailScreen
+from uptime_tui.tui.screens.detail import ResourceDetailScreen
 from uptime_tui.tui.tones import tone_styles
 from uptime_tui.tui.widgets.keys_footer import KeysFooter
 from uptime_tui.tui.widgets.pane_table import Column, PaneTable
@@ -51,10 +50,10 @@ class ResponseChart(Widget):
         return fmt.sparkline(self.values, self.content_size.width) or "no checks yet"
 
 
-class MonitorScreen(DetailScreen):
+class MonitorScreen(ResourceDetailScreen):
     """enter on an incident opens it; p pauses or resumes; esc goes back."""
 
-    BINDINGS = [Binding("enter", "open_incident", "Incident", show=False)]
+    kind = "monitor"
     read = staticmethod(data.monitor_detail)
 
     def compose(self) -> ComposeResult:
@@ -94,26 +93,3 @@ class MonitorScreen(DetailScreen):
         self.query_one("#chart", ResponseChart).show(times)
         self.query_one("#results", PaneTable).set_rows([(n, *r) for n, r in enumerate(detail.results)])
         self.query_one("#monitor-incidents", PaneTable).set_rows(detail.incidents)
-
-    def concerns(self, payload: dict) -> bool:
-        """A check or incident of this monitor."""
-        return payload.get("monitor_id") == self.key or (
-            payload.get("resource_type") == "monitor" and payload.get("resource_id") == self.key)
-
-    def selected_incident(self) -> data.IncidentRow | None:
-        """The incident under the cursor in the Incidents table."""
-        table = self.query_one("#monitor-incidents", PaneTable)
-        return table.selected if self.focused is table else None
-
-    def selected_resource(self) -> tuple[str, int, str, bool] | None:
-        """This monitor."""
-        if self.detail is None:
-            return None
-        row = self.app.dashboard.table("monitors").get(self.key)
-        return ("monitor", self.key, self.detail.name, row is not None and row.status == "paused")
-
-    def action_open_incident(self) -> None:
-        """Open the incident under the Incidents table's cursor."""
-        incident = self.query_one("#monitor-incidents", PaneTable).selected
-        if incident is not None:
-            self.app.open_incident(incident.id)
