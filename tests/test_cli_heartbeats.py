@@ -41,7 +41,7 @@ def test_heartbeats_lists_ping_urls_with_generated_tokens(tmp_path, capsys):
     assert main(["heartbeats", "--config", str(config), "--db", db]) == 0
     out = capsys.readouterr().out
     assert f"http://127.0.0.1:8787/ping/{token}" in out
-    assert "every 1d +1h" in out and "cron 0 8 * * MON +10m" in out
+    assert "every 1d, grace 1h" in out and "cron 0 8 * * MON UTC, grace 10m" in out
     assert "curl -fsS -m 10 --retry 5 --data-binary @job.log http://127.0.0.1:8787/ping/" in out
 
 

@@ -23,7 +23,7 @@ def add_parser(commands, common_options) -> None:
 def run(args, open_store) -> int:
     """Print the heartbeats; `open_store(args)` gives (config, database) or an exit code."""
     from uptime_tui.cli import EXIT_OK
-    from uptime_tui.engine.heartbeats import HeartbeatState
+    from uptime_tui.engine.heartbeats import HeartbeatState, expectation
     from uptime_tui.store.models import Heartbeat
 
     opened = open_store(args)
@@ -37,7 +37,7 @@ def run(args, open_store) -> int:
     if not config.heartbeats:
         print("no heartbeats in the config")
         return EXIT_OK
-    print(f"{'ID':<16} {'NAME':<24} {'EXPECTS':<22} {'STATUS':<8} {'LAST PING':<18} PING URL")
+    print(f"{'ID':<16} {'NAME':<24} {'EXPECTS':<40} {'STATUS':<8} {'LAST PING':<18} PING URL")
     for heartbeat in config.heartbeats:
         row = rows.get(heartbeat.id)
         token = heartbeat.token or (row.token if row is not None else None)
@@ -45,7 +45,8 @@ def run(args, open_store) -> int:
         status = "paused" if row is not None and row.paused else (state.status if state else "new")
         last = state.last_ping_at.strftime("%Y-%m-%d %H:%MZ") if state and state.last_ping_at else "-"
         url = ping_url(config.settings, token) if token else "(generated when the engine first starts)"
-        print(f"{heartbeat.id[:16]:<16} {heartbeat.name[:24]:<24} {_expects(heartbeat)[:22]:<22} "
+        expects = expectation(heartbeat.period, heartbeat.schedule, heartbeat.timezone, heartbeat.grace)
+        print(f"{heartbeat.id[:16]:<16} {heartbeat.name[:24]:<24} {expects:<40} "
               f"{status:<8} {last:<18} {url}")
     if config.settings.ping_key:
         print("\nBy slug (settings.ping_key):")
@@ -59,12 +60,3 @@ def run(args, open_store) -> int:
               f"or, to report its exit status and output:\n"
               f"  {curl_line(config.settings, token)}")
     return EXIT_OK
-
-
-def _expects(heartbeat) -> str:
-    from uptime_tui.configcheck import human_duration
-
-    grace = f" +{human_duration(heartbeat.grace)}" if heartbeat.grace else ""
-    if heartbeat.schedule:
-        return f"cron {heartbeat.schedule}{grace}"
-    return f"every {human_duration(heartbeat.period)}{grace}" if heartbeat.period else "-"

@@ -12,9 +12,8 @@ import socket
 def base_url(settings) -> str:
     """settings.public_url, else the listener's address (this machine's name when it listens
     on every address)."""
-    public = getattr(settings, "public_url", None)
-    if public:
-        return public.rstrip("/")
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
     host = settings.listen_host
     if host in ("0.0.0.0", "::", ""):
         host = socket.getfqdn()

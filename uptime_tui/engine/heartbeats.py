@@ -160,6 +160,17 @@ def tick(heartbeat, state: HeartbeatState, now: datetime, *, rules: Rules = Rule
     return _go_down(heartbeat, state, _late_cause(heartbeat, state, now), now, rules, [])
 
 
+def expectation(period: float | None, schedule: str | None, timezone: str, grace: float) -> str:
+    """What a heartbeat waits for, in words: `every 10s, grace 5s` or
+    `cron 30 2 * * * Europe/Berlin, grace 30m`."""
+    from uptime_tui.configcheck import human_duration
+
+    graced = f", grace {human_duration(grace)}" if grace else ""
+    if schedule:
+        return f"cron {schedule} {timezone}{graced}"
+    return f"every {human_duration(period)}{graced}" if period else "no period or schedule"
+
+
 def next_expected(heartbeat, state: HeartbeatState, now: datetime) -> datetime | None:
     """When the next success ping is due (in the past when late); None without period or schedule."""
     anchor = state.last_ping_at or state.watching_since or now

@@ -101,6 +101,7 @@ def iter_entries(criteria: audit.Filter | None = None, oldest_first: bool = Fals
     """Matching entries (as entry_dict) with before_id > id > after_id, read in batches by id."""
     criteria = criteria or audit.Filter()
     variants = [dataclasses.replace(criteria, target=t) for t in target_aliases(criteria.target)]
+    quick = [dataclasses.replace(v, since=None, until=None) for v in variants]
     base = _sql_conditions(criteria)
     # Converting a row (three JSON documents and a timestamp) costs most of a scan, so the
     # criteria SQL left over are first tried on the raw columns; only rows that pass are converted.
@@ -114,7 +115,7 @@ def iter_entries(criteria: audit.Filter | None = None, oldest_first: bool = Fals
         rows = _raw_rows(conditions, order, batch_size)
         for raw in rows:
             view = _raw_view(raw, criteria.target is not None)
-            if any(dataclasses.replace(v, since=None, until=None).matches(view) for v in variants):
+            if any(q.matches(view) for q in quick):
                 entry = entry_dict(_converted(raw))
                 if any(v.matches(entry) for v in variants):
                     yield entry

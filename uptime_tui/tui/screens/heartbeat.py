@@ -18,7 +18,7 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
-from uptime_tui.configcheck import human_duration
+from uptime_tui.engine.heartbeats import expectation
 from uptime_tui.ping_urls import curl_line, ping_url
 from uptime_tui.tui import data
 from uptime_tui.tui import format as fmt
@@ -51,11 +51,8 @@ PING_COLUMNS = [
 
 
 def expects(detail: HeartbeatDetail) -> str:
-    """What the heartbeat waits for: `every 10s, grace 5s` or `cron 30 2 * * * Europe/Berlin, grace 30m`."""
-    grace = f", grace {human_duration(detail.grace)}" if detail.grace else ""
-    if detail.schedule:
-        return f"cron {detail.schedule} {detail.timezone}{grace}"
-    return f"every {human_duration(detail.period)}{grace}" if detail.period else "no period or schedule"
+    """What the heartbeat waits for, as the command line says it too."""
+    return expectation(detail.period, detail.schedule, detail.timezone, detail.grace)
 
 
 class HeartbeatTimes(Widget):
