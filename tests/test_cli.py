@@ -155,3 +155,12 @@ def test_a_stop_during_start_up_ends_serve_cleanly(tmp_path, monkeypatch, caplog
         for number, handler in before.items():
             signal.signal(number, handler)
     assert code == 0 and "stopped before the engine started" in caplog.text
+
+
+def test_a_listing_cut_short_by_its_reader_ends_without_a_traceback(tmp_path):
+    config = tmp_path / "c.yaml"
+    config.write_text("heartbeats: [" + ", ".join(f"{{id: h{i}, period: 1h, token: token-{i:05d}}}" for i in range(200)) + "]\n")
+    pipeline = subprocess.run(
+        f"{sys.executable} -m uptime_tui heartbeats --config {config} --db {tmp_path / 'u.db'} | head -1",
+        shell=True, capture_output=True, text=True, timeout=60)
+    assert pipeline.stdout.startswith("ID") and "Traceback" not in pipeline.stderr
