@@ -159,7 +159,7 @@ def test_a_stop_during_start_up_ends_serve_cleanly(tmp_path, monkeypatch, caplog
 
 def test_a_listing_cut_short_by_its_reader_ends_without_a_traceback(tmp_path):
     config = tmp_path / "c.yaml"
-    config.write_text("heartbeats: [" + ", ".join(f"{{id: h{i}, period: 1h, token: token-{i:05d}}}" for i in range(200)) + "]\n")
+    config.write_text("heartbeats: [" + ", ".join(f"{{id: h{i}, period: 1h, token: token-{i:05d}}}" for i in range(2000)) + "]\n")
     pipeline = subprocess.run(
         f"{sys.executable} -m uptime_tui heartbeats --config {config} --db {tmp_path / 'u.db'} | head -1",
         shell=True, capture_output=True, text=True, timeout=60)
