@@ -4,6 +4,10 @@ Rows are read by thread workers (tui/data.py) and delivered as messages; engine 
 rows in place and repaint only their line. Reloads that follow bursts of events are debounced.
 Monitors are read in two steps (rows and statuses, then results and counts) so the panes paint
 before the results are read; one load runs at a time, the next waits for it.
+
+Larger than the ~350 lines we aim for because each pane's loading and event folding still lives
+here; the split is one module per pane (its columns, load, events, search text), which the
+restructuring issue (one-way flow, panes one per file) does with the typed engine messages.
 """
 
 from __future__ import annotations
