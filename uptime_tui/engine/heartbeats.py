@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from cronsim import CronSim
 
+from uptime_tui.configcheck import human_duration
 from uptime_tui.engine.actions import (
     Evidence, HeartbeatChecked, HeartbeatDown, HeartbeatUp, IncidentView, ResolveIncident, Step,
     parse_time, start_incident, time_str,
@@ -163,8 +164,6 @@ def tick(heartbeat, state: HeartbeatState, now: datetime, *, rules: Rules = Rule
 def expectation(period: float | None, schedule: str | None, timezone: str, grace: float) -> str:
     """What a heartbeat waits for, in words: `every 10s, grace 5s` or
     `cron 30 2 * * * Europe/Berlin, grace 30m`."""
-    from uptime_tui.configcheck import human_duration
-
     graced = f", grace {human_duration(grace)}" if grace else ""
     if schedule:
         return f"cron {schedule} {timezone}{graced}"
