@@ -206,7 +206,7 @@ def _sqlite_results(count: int, monitors: int) -> list:
     """`count` check results spread over `monitors` monitors, one in ten failed, as probes report them."""
     from datetime import datetime, timedelta, timezone
 
-    from uptime_tui.checks.result import CheckResult
+    from uptime_tui.results import CheckResult
 
     start = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
     results = []

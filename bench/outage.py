@@ -21,9 +21,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-from uptime_tui.checks.result import CheckResult
+from uptime_tui.results import CheckResult
 from uptime_tui.config import parse_config
-from uptime_tui.engine.operations import Operator
+from uptime_tui.engine.operation_store import Operator
 from uptime_tui.engine.service import Engine, EngineOptions
 from uptime_tui.store import open_database
 from uptime_tui.store.models import Incident, NotificationDelivery

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from uptime_tui.checks.result import CheckResult  # noqa: E402
+from uptime_tui.results import CheckResult  # noqa: E402
 from uptime_tui.config import parse_config  # noqa: E402
 from uptime_tui.engine.runner import EngineThread  # noqa: E402
 from uptime_tui.engine.service import Engine, EngineOptions  # noqa: E402

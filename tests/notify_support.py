@@ -141,7 +141,7 @@ def open_incident(key: str, row_id: int, now=NOW, *, group_id=None, leader=False
 
 
 def store(payloads: list[dict], now=NOW) -> list[tuple[Event, dict]]:
-    """Event rows for payloads, as engine/apply.py stores them."""
+    """Event rows for payloads, as engine/step_store.py stores them."""
     return [(Event.create(name=p["event"], dt=now, incident=p.get("incident_id"), resource_type=p.get("resource_type"),
                           resource_id=p.get("resource_id"), payload=p), p) for p in payloads]
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import httpx
 
-from uptime_tui.checks.result import CheckResult
+from uptime_tui.results import CheckResult
 from uptime_tui.config import parse_config
 from uptime_tui.demo import FixedClock
 from uptime_tui.engine.service import Engine, EngineOptions

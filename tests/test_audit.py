@@ -451,7 +451,7 @@ def test_cli_table_fits_100_columns_and_shows_no_escape_sequences():
              "actor": {"type": "api_key", "id": "K", "name": "A very long API key name indeed", "metadata": {}},
              "action": "incident.acknowledged", "targets": [{"type": "incident", "id": "12", "name": "Web down"}] * 3,
              "context": {}, "message": "\x1b[2J\x1b]0;pwned\x07 cleared\nyour screen " + "x" * 200}
-    from uptime_tui.cli_audit import render_table
+    from uptime_tui.cli.audit import render_table
 
     lines = render_table([entry], width=100)
     assert all(len(line) <= 100 for line in lines) and len(lines) == 1 + 3  # the message wraps, then stops

@@ -172,7 +172,7 @@ def test_closed_probe_client_says_so():
 def test_domain_import_of_results_stays_light():
     """The pure domain imports CheckResult; that must not load the network stack."""
     code = (
-        "import sys, uptime_tui.checks.result, uptime_tui.checks, uptime_tui.checks.target;"
+        "import sys, uptime_tui.results, uptime_tui.checks, uptime_tui.redaction;"
         "print(sorted(m for m in ('httpx', 'aiohttp', 'dns') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -3,7 +3,7 @@ every problem carries file:line:col, and `check-config` exits 2 without a traceb
 
 The cases are the ones a fuzzer found (ids as maps or lists, impossible dates, integers past
 Python's 4,300-digit limit, an alias bomb) and more found by trying. Inputs stay small or are
-stopped early by the limits in `config_limits`, so the whole module runs in a few seconds.
+stopped early by the limits in `config.limits`, so the whole module runs in a few seconds.
 """
 
 import re
@@ -14,7 +14,7 @@ import pytest
 
 from uptime_tui import cli
 from uptime_tui.config import ConfigInvalid, load_config, parse_config
-from uptime_tui.config_limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, MAX_PROBLEMS
+from uptime_tui.config.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, MAX_PROBLEMS
 
 MONITOR = "monitors:\n  - id: web\n    type: http\n    url: http://127.0.0.1:9/\n"
 
@@ -100,7 +100,7 @@ def test_the_pure_python_loader_refuses_them_too(name, monkeypatch):
     """Without libyaml, PyYAML's own loader is used: it refuses the same files, positioned."""
     import yaml
 
-    from uptime_tui import yamltree
+    from uptime_tui.config import yamltree
 
     monkeypatch.setattr(yamltree, "_Loader", yaml.SafeLoader)
     test_a_hostile_file_is_refused_with_positioned_problems(HOSTILE[name])
@@ -176,12 +176,12 @@ def test_files_that_are_not_text_or_too_large(tmp_path):
 
 
 def test_an_unexpected_failure_in_the_validator_is_a_refusal_not_a_traceback(monkeypatch):
-    from uptime_tui import configschema
+    from uptime_tui.config import loading
 
     def broken(*args):
         raise RuntimeError("a validator bug")
 
-    monkeypatch.setattr(configschema, "read_config", broken)
+    monkeypatch.setattr(loading, "read_config", broken)
     with pytest.raises(ConfigInvalid) as info:
         parse_config(MONITOR, "c.yaml", {})
     assert str(info.value) == "c.yaml:1:1: cannot validate this file (unexpected RuntimeError); please report it"

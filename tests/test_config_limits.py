@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from uptime_tui import config_limits as limits
+from uptime_tui.config import limits
 from uptime_tui.config import ConfigInvalid, parse_config
-from uptime_tui.configcheck import duration, human_duration
+from uptime_tui.config.values import duration, human_duration
 
 MONITOR = "monitors:\n  - id: web\n    type: http\n    url: http://127.0.0.1:9/\n"
 HEARTBEAT = "heartbeats:\n  - id: job\n    period: 1h\n"
@@ -138,7 +138,7 @@ def test_the_duration_grammar_refuses_non_finite_values_for_every_caller():
 
 
 def test_ten_thousand_monitors_written_out_in_full_are_within_the_size_limits():
-    from uptime_tui import yamltree
+    from uptime_tui.config import yamltree
 
     lines = ["defaults: &defaults {interval: 60s, timeout: 5s, confirmation: 2, recovery: 2}", "monitors:"]
     lines += [f"  - {{<<: *defaults, id: m{i}, name: Monitor {i}, type: http, url: 'http://127.0.0.1:9/{i}', "

@@ -85,7 +85,7 @@ def test_valid_apprise_urls_are_checked_without_network_io_or_log_lines(monkeypa
 def test_apprise_log_lines_of_other_threads_still_flow(caplog):
     import threading
 
-    from uptime_tui.config_urls import _quiet
+    from uptime_tui.config.urls import _quiet
 
     def log_elsewhere():
         logging.getLogger("apprise").warning("from the notifier's thread")

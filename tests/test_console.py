@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from textual import events
 
-from uptime_tui.checks.result import CheckResult
+from uptime_tui.results import CheckResult
 from uptime_tui.config import load_config, parse_config
-from uptime_tui.engine.operations import Operator
+from uptime_tui.engine.operation_store import Operator
 from uptime_tui.engine.runner import EngineThread
 from uptime_tui.engine.service import Engine, EngineOptions
 from uptime_tui.store import open_database
@@ -21,7 +21,7 @@ from uptime_tui.demo import FixedClock
 from uptime_tui.ping_urls import curl_line, ping_url
 from uptime_tui.store.models import AuditEntry, Heartbeat, Incident, Monitor
 from uptime_tui.store.sync import sync_definitions
-from uptime_tui.tui import data
+from uptime_tui.queries import dashboard as data
 from uptime_tui.tui.app import build_app
 from uptime_tui.tui.dialogs.resolve import ResolveDialog
 from uptime_tui.tui.dialogs.snooze import SnoozeDialog, parse_duration

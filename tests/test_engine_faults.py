@@ -293,7 +293,7 @@ async def test_an_incident_already_resolved_is_never_resolved_again(database_url
     resolved_at = T0.replace(hour=8)  # resolved already, by a step the engine's memory missed
     Incident.update(active=False, status="ok", resolved_by="system", resolved_at=resolved_at).where(
         Incident.id == incident.id).execute()
-    with caplog.at_level(logging.ERROR, logger="uptime_tui.engine.apply"):
+    with caplog.at_level(logging.ERROR, logger="uptime_tui.engine.step_store"):
         await feed(engine, clock, "web", success=True, times=2)
     await engine.stop()
     assert Event.select().where(Event.name == "incident.resolved").count() == 0

@@ -9,7 +9,7 @@ import pytest
 from test_engine import Target, free_port, wait_for
 from notify_support import Receiver, eventually
 from uptime_tui.config import parse_config
-from uptime_tui.engine.operations import Operator
+from uptime_tui.engine.operation_store import Operator
 from uptime_tui.engine.service import Engine, EngineOptions
 from uptime_tui.store import open_database
 

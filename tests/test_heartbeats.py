@@ -12,7 +12,7 @@ from uptime_tui.engine.actions import (
     EventSource, HeartbeatChecked, HeartbeatDown, HeartbeatUp, OpenIncident, ReopenIncident,
     ResolveIncident, payloads,
 )
-from uptime_tui.engine.heartbeats import (
+from uptime_tui.engine.heartbeat_machine import (
     HeartbeatState, next_deadline, next_expected, ping, scheduled_after, tick,
 )
 from uptime_tui.events import Context, HeartbeatRef

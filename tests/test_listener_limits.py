@@ -11,7 +11,7 @@ import pytest
 
 from test_api_support import Clock, feed, serving
 from uptime_tui.api.listener import Listener
-from uptime_tui.checks.result import CheckResult as ProbeResult
+from uptime_tui.results import CheckResult as ProbeResult
 from uptime_tui.engine import descriptors
 from uptime_tui.store import open_database
 from uptime_tui.store.models import CheckResult, Event

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from uptime_tui.config import parse_config
-from uptime_tui.engine.operations import OperationRefused, Operator
+from uptime_tui.engine.operation_store import OperationRefused, Operator
 from uptime_tui.engine.service import Engine, EngineOptions
 from uptime_tui.store import open_database
 from uptime_tui.store.models import AuditEntry, Event, Incident, Monitor
@@ -352,7 +352,7 @@ async def test_a_mass_outage_of_one_group_escalates_once_per_step(tmp_path):
 
 def test_a_policy_with_a_reminder_repeats_its_last_step_until_acknowledged():
     from uptime_tui.config import EscalationStep, Policy
-    from uptime_tui.engine.escalation import Progress, due
+    from uptime_tui.engine.escalation_policy import Progress, due
 
     policy = Policy("p", (EscalationStep(0, ("chat",)), EscalationStep(600, ("pager",))), reminder=1800)
     spent = Progress(T0, level=2, escalated_at=T0 + timedelta(minutes=10))

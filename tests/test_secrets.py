@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from uptime_tui.checks.target import MASK, is_secret_name, redact_target, redact_text, target_secrets
+from uptime_tui.redaction import MASK, is_secret_name, redact_target, redact_text, target_secrets
 
 
 @pytest.mark.parametrize("target, shown", [

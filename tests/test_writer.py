@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from uptime_tui.checks.result import CheckResult
+from uptime_tui.results import CheckResult
 from uptime_tui.config import parse_config
 from uptime_tui.store import open_database
 from uptime_tui.store.models import CheckResult as CheckResultRow

@@ -116,8 +116,8 @@ async def record_demo(config, database, clock: FixedClock, operator: str = "alic
     """Play ten minutes of the demo into `database` with a fixed clock: results, incidents, an
     acknowledgement, a snooze and a resolution, as the live demo would produce them."""
     from uptime_tui.api.pings import Ping
-    from uptime_tui.checks.result import CheckResult
-    from uptime_tui.engine.operations import Operator
+    from uptime_tui.results import CheckResult
+    from uptime_tui.engine.operation_store import Operator
     from uptime_tui.engine.service import Engine, EngineOptions
     from uptime_tui.store.models import Incident
 

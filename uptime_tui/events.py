@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 
-from uptime_tui.checks.target import redact_target, redact_text
+from uptime_tui.redaction import redact_target, redact_text
 
 MONITOR_EVENTS = (
     "monitor.checked", "monitor.created", "monitor.destroyed", "monitor.down",

@@ -19,7 +19,7 @@ from uptime_tui.api import params
 from uptime_tui.api.auth import requires
 from uptime_tui.api.errors import ApiError, bad_request
 from uptime_tui.api.operator import operate
-from uptime_tui.api.state import read
+from uptime_tui.api.app_keys import read
 from uptime_tui.store.models import Incident
 
 STATUSES = {"critical": "CRITICAL", "warning": "WARNING", "ok": "OK", "unknown": "UNKNOWN"}

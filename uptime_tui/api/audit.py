@@ -24,7 +24,7 @@ from uptime_tui import audit
 from uptime_tui.api import params
 from uptime_tui.api.auth import requires
 from uptime_tui.api.errors import bad_request
-from uptime_tui.api.state import ENGINE, read
+from uptime_tui.api.app_keys import ENGINE, read
 
 ACTOR_TYPES = ("user", "api_key", "system", "workflow", "alert")
 TEXT_FILTERS = ("target", "action", "actor", "text")

@@ -16,7 +16,7 @@ from typing import Awaitable, Callable
 from aiohttp import web
 
 from uptime_tui.api.errors import ApiError
-from uptime_tui.api.state import ENGINE
+from uptime_tui.api.app_keys import ENGINE
 from uptime_tui.config import ApiKey
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from uptime_tui.api import state
+from uptime_tui.api import app_keys
 
 
 async def health(request: web.Request) -> web.Response:
     """The engine's health report; 503 while the database is unreachable or descriptors ran out."""
-    report = request.app[state.ENGINE].health()
+    report = request.app[app_keys.ENGINE].health()
     return web.json_response(report.to_dict(), status=200 if report.ok else 503)
 
 

@@ -19,7 +19,7 @@ from aiohttp import web
 from uptime_tui.api import params
 from uptime_tui.api.auth import requires
 from uptime_tui.api.errors import ApiError, bad_request
-from uptime_tui.api.state import ENGINE, read
+from uptime_tui.api.app_keys import ENGINE, read
 from uptime_tui.store.models import Incident, IncidentEvidence
 
 TYPES = ("down", "degraded", "flapping")

@@ -11,8 +11,8 @@ from aiohttp import web
 
 from uptime_tui.api.auth import KEY
 from uptime_tui.api.errors import ApiError
-from uptime_tui.api.state import ENGINE
-from uptime_tui.engine.operations import OperationRefused, Operator
+from uptime_tui.api.app_keys import ENGINE
+from uptime_tui.engine.operation_store import OperationRefused, Operator
 
 STATUS_OF_REFUSAL = {"not_found": 404, "conflict": 409, "invalid": 400}
 

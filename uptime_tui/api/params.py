@@ -160,7 +160,7 @@ MAX_SNOOZE = timedelta(days=365)
 
 def body_duration(body: dict, name: str) -> timedelta | None:
     """A duration such as "30m" or "1h30m", or a number of seconds; positive, at most a year."""
-    from uptime_tui.configcheck import duration
+    from uptime_tui.config.values import duration
 
     value = body.get(name)
     if value is None:

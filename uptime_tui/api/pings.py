@@ -22,7 +22,7 @@ from typing import Awaitable, Callable
 
 from aiohttp import web
 
-from uptime_tui.api import state
+from uptime_tui.api import app_keys
 from uptime_tui.api.params import digits
 
 BODY_LIMIT = 10 * 1024  # bytes of a ping's body that are kept
@@ -53,7 +53,7 @@ def add_routes(app: web.Application, receive: PingHandler) -> None:
     slugs = _SlugIndex()
 
     async def ping(request: web.Request) -> web.Response:
-        info, engine = request.match_info, request.app.get(state.ENGINE)
+        info, engine = request.match_info, request.app.get(app_keys.ENGINE)
         token, slug, suffix = info.get("token"), info.get("slug"), info.get("action", "")
         if slug is not None and not slugs.is_ping_key(engine, info["ping_key"]):
             return web.Response(**_NOT_FOUND)

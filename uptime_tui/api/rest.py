@@ -5,12 +5,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from uptime_tui.api import alerts, audit, health, incidents, openapi, operations
-from uptime_tui.api import state
+from uptime_tui.api import app_keys
 
 
 def add_routes(app: web.Application, engine) -> None:
     """Mount every API endpoint on `app`, serving `engine`."""
-    state.install(app, engine)
+    app_keys.install(app, engine)
     document = openapi.document()
 
     async def openapi_json(request: web.Request) -> web.Response:

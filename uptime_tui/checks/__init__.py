@@ -8,7 +8,7 @@ The probe exports load lazily: the pure domain (incidents, heartbeats, events) i
 
 from importlib import import_module
 
-from uptime_tui.checks.result import CheckResult
+from uptime_tui.results import CheckResult
 
 _LAZY = {
     "ProbeClient": "uptime_tui.checks.client",

@@ -17,8 +17,8 @@ from uptime_tui.checks.client import ProbeClient
 from uptime_tui.checks.dns import check_dns
 from uptime_tui.checks.http import check_http
 from uptime_tui.checks.observation import Observation
-from uptime_tui.checks.result import CheckResult
-from uptime_tui.checks.target import redact_text
+from uptime_tui.results import CheckResult
+from uptime_tui.redaction import redact_text
 from uptime_tui.checks.tcp import check_tcp
 from uptime_tui.checks.tls import check_tls
 from uptime_tui.config import Monitor

@@ -1,11 +1,11 @@
 """What the state machines ask the engine to do, and the events each request causes. Pure.
 
-`observe()` (incidents.py) and `ping()`/`tick()` (heartbeats.py) return a `Step`: the new state
+`observe()` (monitor_machine.py) and `ping()`/`tick()` (heartbeat_machine.py) return a `Step`: the new state
 and a tuple of actions. The engine applies all of a step's actions, and stores the new state, in
 one transaction, then publishes `payloads(step.actions, source)`. Each action class lists the
 events it causes in `EVENTS`; actions with no event only change stored incident fields.
 
-Kept apart from incidents.py so both machines share one catalogue and one incident view.
+Kept apart from monitor_machine.py so both machines share one catalogue and one incident view.
 """
 
 from __future__ import annotations

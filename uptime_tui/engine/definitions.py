@@ -9,7 +9,7 @@ from datetime import datetime
 
 from uptime_tui import audit, events
 from uptime_tui import config as cfg
-from uptime_tui.engine.apply import Scope, store_events
+from uptime_tui.engine.step_store import Scope, store_events
 from uptime_tui.store import auditlog
 from uptime_tui.store.models import Heartbeat, Monitor
 from uptime_tui.store.sync import DefinitionChange, sync_definitions

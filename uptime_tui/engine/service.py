@@ -24,10 +24,10 @@ from uptime_tui.api.listener import Listener
 from uptime_tui.api.pings import Ping
 from uptime_tui.checks import ProbeClient, run_check
 from uptime_tui.engine import descriptors
-from uptime_tui.engine import heartbeats as hb_machine
-from uptime_tui.engine import incidents as monitor_machine
-from uptime_tui.engine.apply import Scope, StaleStep, apply_step
-from uptime_tui.engine.commands import Commands
+from uptime_tui.engine import heartbeat_machine as hb_machine
+from uptime_tui.engine import monitor_machine
+from uptime_tui.engine.step_store import Scope, StaleStep, apply_step
+from uptime_tui.engine.operations import Commands
 from uptime_tui.engine.definitions import sync_config
 from uptime_tui.engine.health import DescriptorShortage, EngineHealth
 from uptime_tui.engine.maintenance import in_maintenance

@@ -3,7 +3,7 @@
 The engine's side of it is this narrow interface:
 
 - `enqueue(config, events, now) -> int`: call INSIDE the transaction that stores the events
-  (engine/apply.py `store_events`), with `events` a list of `(Event row, payload dict)`; it
+  (engine/step_store.py `store_events`), with `events` a list of `(Event row, payload dict)`; it
   routes each event to channels, applies the noise rules that can be decided then (snoozed,
   maintenance, flapping, group members held back to be folded) and inserts `NotificationDelivery`
   rows. Returns how many rows it wrote; after the transaction commits, `Notifier.wake()` makes the

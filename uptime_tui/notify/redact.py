@@ -19,8 +19,8 @@ import logging
 from collections.abc import Callable
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from uptime_tui.checks.target import MASK, redact_text, target_secrets
-from uptime_tui.checks.target import MIN_SECRET as _MIN_SECRET
+from uptime_tui.redaction import MASK, redact_text, target_secrets
+from uptime_tui.redaction import MIN_SECRET as _MIN_SECRET
 
 
 def redact_url(url: str) -> str:

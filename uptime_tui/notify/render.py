@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from uptime_tui import events
-from uptime_tui.checks.target import redact_target, redact_text
+from uptime_tui.redaction import redact_target, redact_text
 
 COMMON_FIELDS = ("dt", "event", "message", "organization_id", "team_id")
 # Every field of the catalogue, in an order that is each event's order in the reference.

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from uptime_tui import config as cfg
-from uptime_tui.checks.target import redact_target
+from uptime_tui.redaction import redact_target
 from uptime_tui.store.models import Heartbeat, Monitor, database_proxy
 
 

@@ -29,7 +29,7 @@ from typing import Any, Callable
 
 import peewee
 
-from uptime_tui.checks.result import CheckResult
+from uptime_tui.results import CheckResult
 from uptime_tui.store.outage import RESULT_BUFFER, DatabaseHealth, DatabaseUnreachable, is_outage
 from uptime_tui.store.models import CheckResult as CheckResultRow, database_proxy
 

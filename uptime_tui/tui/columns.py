@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from uptime_tui.tui import data
+from uptime_tui.queries import dashboard as data
 from uptime_tui.tui import format as fmt
 from uptime_tui.tui.widgets.pane_table import Column
 

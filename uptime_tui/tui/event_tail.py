@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
 from uptime_tui.store.models import AuditEntry, Event
-from uptime_tui.tui.data import parse_dt
+from uptime_tui.queries.dashboard import parse_dt
 
 # An entry and its event are written in one transaction with the same clock reading; the margin
 # allows for a store that keeps the two columns at different precisions.

@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from uptime_tui.configcheck import duration
+from uptime_tui.config.values import duration
 
 CHOICES = (("15m", timedelta(minutes=15)), ("1h", timedelta(hours=1)), ("4h", timedelta(hours=4)),
            ("8h", timedelta(hours=8)), ("24h", timedelta(hours=24)))

@@ -1,6 +1,6 @@
 """DashboardScreen: the live panes (monitors, incidents, heartbeats, events) and the header.
 
-Rows are read by thread workers (tui/data.py) and delivered as messages; engine events update
+Rows are read by thread workers (queries/dashboard.py) and delivered as messages; engine events update
 rows in place and repaint only their line. Reloads that follow bursts of events are debounced.
 Monitors are read in two steps (rows and statuses, then results and counts) so the panes paint
 before the results are read; one load runs at a time, the next waits for it.
@@ -22,7 +22,8 @@ from textual.containers import Container
 from textual.message import Message
 from textual.screen import Screen
 
-from uptime_tui.tui import data, event_tail
+from uptime_tui.tui import event_tail
+from uptime_tui.queries import dashboard as data
 from uptime_tui.tui.widgets.keys_footer import KeysFooter
 from uptime_tui.tui.columns import EVENT_COLUMNS, HEARTBEAT_COLUMNS, INCIDENT_COLUMNS, MONITOR_COLUMNS
 from uptime_tui.tui.widgets.pane_table import PaneTable

@@ -18,11 +18,11 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
-from uptime_tui.engine.heartbeats import expectation
+from uptime_tui.engine.heartbeat_machine import expectation
 from uptime_tui.ping_urls import curl_line, ping_url
-from uptime_tui.tui import data
+from uptime_tui.queries import dashboard as data
 from uptime_tui.tui import format as fmt
-from uptime_tui.tui.heartbeat_data import HeartbeatDetail, heartbeat_detail
+from uptime_tui.queries.heartbeat_detail import HeartbeatDetail, heartbeat_detail
 from uptime_tui.tui.screens.detail import ResourceDetailScreen
 from uptime_tui.tui.screens.monitor import INCIDENT_COLUMNS
 from uptime_tui.tui.tones import tone_styles

@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
-from uptime_tui.tui import data
+from uptime_tui.queries import dashboard as data
 from uptime_tui.tui import format as fmt
 from uptime_tui.tui.screens.detail import ResourceDetailScreen
 from uptime_tui.tui.tones import tone_styles

@@ -37,7 +37,7 @@ def add_parser(commands, common_options) -> None:
 
 def run(args, open_store) -> int:
     """Run `notify test` or `notify list`; `open_store(args)` gives (config, database) or an exit code."""
-    from uptime_tui.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+    from uptime_tui.cli.exits import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 
     opened = open_store(args)
     if isinstance(opened, int):

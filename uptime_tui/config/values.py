@@ -1,7 +1,7 @@
 """Building blocks of config validation: value parsers and a reader that collects problems.
 
 A parser takes a raw YAML value and returns the typed value or raises `ValueError` with a reason
-a person can act on; durations and numbers are read within the ranges in `config_limits`, and a
+a person can act on; durations and numbers are read within the ranges in `config.limits`, and a
 refused value is echoed cut short (`shown`). The `Reader` applies parsers to mapping keys and
 records each failure with the position of the offending value, so validation goes on and reports
 everything at once.
@@ -16,8 +16,8 @@ from datetime import datetime
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from uptime_tui import config_limits as limits
-from uptime_tui.yamltree import Tree
+from uptime_tui.config import limits
+from uptime_tui.config.yamltree import Tree
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -60,7 +60,7 @@ def duration(value: Any) -> float:
 
 
 def duration_in(bounds: tuple[float, float]) -> Callable[[Any], float]:
-    """A duration from `low` to `high` seconds (the ranges are in config_limits)."""
+    """A duration from `low` to `high` seconds (the ranges are in config.limits)."""
     low, high = bounds
 
     def parse(value: Any) -> float:
@@ -195,7 +195,7 @@ def status_ranges(value: Any) -> tuple:
 
 def window_time(value: Any, zone: str) -> datetime:
     """An ISO 8601 time; without an offset it is read in the window's time zone. Only years
-    `config_limits` allows, so no arithmetic on it can overflow (year 9999 at -01:00 would)."""
+    `config.limits` allows, so no arithmetic on it can overflow (year 9999 at -01:00 would)."""
     if not isinstance(value, datetime):
         try:
             value = datetime.fromisoformat(text(value))

@@ -1,6 +1,6 @@
 """Where the config points: listen addresses, host names, http and webhook URLs, URL-safe tokens
 and slugs, and Apprise URLs (checked by Apprise itself, without sending). Parsers in the style of
-configcheck: a value in, the typed value out or a ValueError with a reason; a secret is never
+config.values: a value in, the typed value out or a ValueError with a reason; a secret is never
 echoed in the reason.
 """
 
@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from uptime_tui.configcheck import port, shown, text
+from uptime_tui.config.values import port, shown, text
 
 _URL_SAFE = re.compile(r"[A-Za-z0-9._~-]+")  # RFC 3986's unreserved characters
 _SLUG = re.compile(r"[a-z0-9_-]{1,100}")  # what Healthchecks accepts as a slug

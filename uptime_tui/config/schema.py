@@ -1,6 +1,6 @@
 """The shape of each config section, and the checks that span sections (references, ids).
 
-Every duration and number is read within its range from `config_limits`.
+Every duration and number is read within its range from `config.limits`.
 """
 
 from __future__ import annotations
@@ -8,13 +8,13 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from uptime_tui import config as c
-from uptime_tui import config_limits as limits
+from uptime_tui.config import model as c
+from uptime_tui.config import limits
 from uptime_tui import events
-from uptime_tui.config_urls import (
+from uptime_tui.config.urls import (
     apprise_problem, hostname, http_url, listen_address, slug, url_token, webhook_url,
 )
-from uptime_tui.configcheck import (
+from uptime_tui.config.values import (
     Reader, boolean, cron, duration_in, identifier, integer, one_of, port, status_ranges, text,
     text_list, text_mapping, timezone, window_time,
 )

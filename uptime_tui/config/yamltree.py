@@ -6,7 +6,7 @@ text is composed into nodes with the safe loader and walked here. Along the way 
 can never inject YAML), and duplicate keys, which YAML would silently let the last one win, are
 reported.
 
-This is also where a hostile file is stopped, at the limits in `config_limits` and with the
+This is also where a hostile file is stopped, at the limits in `config.limits` and with the
 position where it stopped. Its events are counted before it is composed (composing megabytes of
 `[1,1,1,...]` takes seconds and gigabytes). Aliases share nodes, so a few lines can describe
 billions of values ("billion laughs") and `&a [*a]` an endless one: the walk counts the values it
@@ -24,7 +24,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from uptime_tui.config_limits import MAX_DEPTH, MAX_NODES
+from uptime_tui.config.limits import MAX_DEPTH, MAX_NODES
 
 try:  # the C loader is ~10x faster; positions are the same
     from yaml import CSafeLoader as _Loader

@@ -7,10 +7,11 @@ import getpass
 import os
 import sys
 
-from uptime_tui import __version__, cli_audit
+from uptime_tui import __version__
+from uptime_tui.cli import audit as cli_audit
+from uptime_tui.cli.exits import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from uptime_tui.config import Config, ConfigInvalid, find_config_path, load_config
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
 # Libraries that log per request or per query (httpx: a line per check). They log at WARNING and
 # above unless --verbose, so `serve` logs one line per state change, as the README says.
@@ -72,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("path", nargs="?", metavar="PATH", help="the file to check (default: --config)")
     _common_options(check, top_level=False)
-    from uptime_tui import cli_heartbeats, cli_notify
+    from uptime_tui.cli import heartbeats as cli_heartbeats
+    from uptime_tui.cli import notify as cli_notify
 
     cli_notify.add_parser(commands, _common_options)
     cli_audit.add_parser(commands, _common_options)
@@ -100,11 +102,11 @@ def _run(args) -> int:
     if command == "audit":
         return cli_audit.run(args, open_store)
     if command == "notify":
-        from uptime_tui import cli_notify
+        from uptime_tui.cli import notify as cli_notify
 
         return cli_notify.run(args, open_store)
     if command == "heartbeats":
-        from uptime_tui import cli_heartbeats
+        from uptime_tui.cli import heartbeats as cli_heartbeats
 
         return cli_heartbeats.run(args, open_store)
     raise AssertionError(command)  # argparse rejects unknown commands before this
@@ -259,7 +261,7 @@ def configure_logging(handler, *, verbose: bool = False) -> None:
     of any URL in a line masked (a library quoting a monitor URL must not leak its token)."""
     import logging
 
-    from uptime_tui.checks.target import redact_text
+    from uptime_tui.redaction import redact_text
     from uptime_tui.notify.redact import RedactingFilter
 
     handler.setFormatter(logging.Formatter(LOG_FORMAT))

@@ -26,12 +26,12 @@ from zoneinfo import ZoneInfo
 
 from cronsim import CronSim
 
-from uptime_tui.configcheck import human_duration
+from uptime_tui.config.values import human_duration
 from uptime_tui.engine.actions import (
     Evidence, HeartbeatChecked, HeartbeatDown, HeartbeatUp, IncidentView, ResolveIncident, Step,
     parse_time, start_incident, time_str,
 )
-from uptime_tui.engine.incidents import Rules
+from uptime_tui.engine.monitor_machine import Rules
 from uptime_tui.events import iso
 
 PING_KINDS = ("success", "start", "fail", "exit", "log")

@@ -18,7 +18,7 @@ from typing import Callable
 
 from uptime_tui import audit
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+from uptime_tui.cli.exits import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 FORMATS = ("csv", "json")
 DEFAULT_LIMIT = 50
 

@@ -1,6 +1,6 @@
 """The heartbeat detail's database read: a plain dataclass, no textual import.
 
-Beside data.py rather than in it (which holds the dashboard's reads and is at its size). Runs in
+Beside dashboard.py rather than in it (which holds the dashboard's reads). Runs in
 a thread worker. The token is read from the database, where the engine keeps the one it
 generated for a heartbeat whose YAML has none: the console is where a person finds it.
 """
@@ -12,9 +12,9 @@ from datetime import datetime
 
 from peewee import fn
 
-from uptime_tui.engine.heartbeats import HeartbeatState
+from uptime_tui.engine.heartbeat_machine import HeartbeatState
 from uptime_tui.store.models import Heartbeat, HeartbeatPing, Incident
-from uptime_tui.tui.data import INCIDENT_FIELDS, HeartbeatRow, IncidentRow, incident_row
+from uptime_tui.queries.dashboard import INCIDENT_FIELDS, HeartbeatRow, IncidentRow, incident_row
 
 BODY_CHARS = 500  # of a ping's body (kept up to 10 KB): enough for its first line
 
