@@ -172,8 +172,8 @@ def test_reference_document_agrees():
 def test_the_pure_modules_import_no_io_or_ui_library():
     code = (
         "import sys\n"
-        "import uptime_tui.engine.monitor_machine, uptime_tui.engine.heartbeat_machine\n"
-        "import uptime_tui.engine.actions, uptime_tui.engine.escalation_policy, uptime_tui.events\n"
+        "import uptime_tui.rules.monitor_machine, uptime_tui.rules.heartbeat_machine\n"
+        "import uptime_tui.rules.actions, uptime_tui.rules.escalation_policy, uptime_tui.events\n"
         "print(sorted(m for m in ('peewee', 'httpx', 'aiohttp', 'textual') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

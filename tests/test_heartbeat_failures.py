@@ -58,7 +58,7 @@ def test_long_output_keeps_its_end_and_a_long_first_line_is_cut():
     from datetime import datetime, timezone
 
     from uptime_tui.config import parse_config
-    from uptime_tui.engine import heartbeat_machine as hb
+    from uptime_tui.rules import heartbeat_machine as hb
 
     job = parse_config("heartbeats: [{id: j, period: 1h, token: j-token-1234567}]", "c.yaml", {}).heartbeats[0]
     now = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)

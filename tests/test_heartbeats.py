@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from uptime_tui.config import Heartbeat
-from uptime_tui.engine.actions import (
+from uptime_tui.rules.actions import (
     EventSource, HeartbeatChecked, HeartbeatDown, HeartbeatUp, OpenIncident, ReopenIncident,
     ResolveIncident, payloads,
 )
-from uptime_tui.engine.heartbeat_machine import (
+from uptime_tui.rules.heartbeat_machine import (
     HeartbeatState, next_deadline, next_expected, ping, scheduled_after, tick,
 )
 from uptime_tui.events import Context, HeartbeatRef

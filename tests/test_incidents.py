@@ -9,12 +9,12 @@ import pytest
 
 from uptime_tui.results import CheckResult
 from uptime_tui.config import Monitor
-from uptime_tui.engine.actions import (
+from uptime_tui.rules.actions import (
     ACTIONS, AddEvidence, EndMaintenance, EscalateSeverity, EventSource, IncidentView,
     MarkMaintenance, MonitorDown, OpenIncident, ReopenIncident, ResolveIncident, SetIncidentStatus,
     VerifyingRecovery, payloads,
 )
-from uptime_tui.engine.monitor_machine import MonitorState, Rules, observe
+from uptime_tui.rules.monitor_machine import MonitorState, Rules, observe
 from uptime_tui.events import EVENT_NAMES, Context, MonitorRef
 
 T0 = datetime(2026, 5, 7, 9, 0, tzinfo=UTC)

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from uptime_tui.config import MaintenanceWindow
-from uptime_tui.engine.maintenance import in_maintenance, window_active
+from uptime_tui.rules.maintenance import in_maintenance, window_active
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

@@ -352,7 +352,7 @@ async def test_a_mass_outage_of_one_group_escalates_once_per_step(tmp_path):
 
 def test_a_policy_with_a_reminder_repeats_its_last_step_until_acknowledged():
     from uptime_tui.config import EscalationStep, Policy
-    from uptime_tui.engine.escalation_policy import Progress, due
+    from uptime_tui.rules.escalation_policy import Progress, due
 
     policy = Policy("p", (EscalationStep(0, ("chat",)), EscalationStep(600, ("pager",))), reminder=1800)
     spent = Progress(T0, level=2, escalated_at=T0 + timedelta(minutes=10))

@@ -23,7 +23,7 @@ def add_parser(commands, common_options) -> None:
 def run(args, open_store) -> int:
     """Print the heartbeats; `open_store(args)` gives (config, database) or an exit code."""
     from uptime_tui.cli.exits import EXIT_OK
-    from uptime_tui.engine.heartbeat_machine import HeartbeatState, expectation
+    from uptime_tui.rules.heartbeat_machine import HeartbeatState, expectation
     from uptime_tui.store.models import Heartbeat
 
     opened = open_store(args)

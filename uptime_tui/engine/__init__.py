@@ -1,1 +1,1 @@
-"""The running system, no UI in it: pure state machines (incidents, heartbeats) and the engine."""
+"""The running system: the one writer of incident state. It runs the pure rules (rules/) and stores what they decide."""

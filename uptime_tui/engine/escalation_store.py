@@ -9,7 +9,7 @@ notifies once per step rather than once per member.
 from __future__ import annotations
 
 from uptime_tui import audit, events
-from uptime_tui.engine import escalation_policy as escalation
+from uptime_tui.rules import escalation_policy as escalation
 from uptime_tui.engine.step_store import Scope, audit_automatic, incident_ref, store_events
 from uptime_tui.store.models import Incident
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from uptime_tui.engine import heartbeat_machine as hb_machine
+from uptime_tui.rules import heartbeat_machine as hb_machine
 from uptime_tui.engine import operation_store as ops
-from uptime_tui.engine.actions import IncidentView
+from uptime_tui.rules.actions import IncidentView
 from uptime_tui.engine.escalation_store import apply_escalations
 
 log = logging.getLogger(__name__)

@@ -24,13 +24,13 @@ from uptime_tui.api.listener import Listener
 from uptime_tui.api.pings import Ping
 from uptime_tui.checks import ProbeClient, run_check
 from uptime_tui.engine import descriptors
-from uptime_tui.engine import heartbeat_machine as hb_machine
-from uptime_tui.engine import monitor_machine
+from uptime_tui.rules import heartbeat_machine as hb_machine
+from uptime_tui.rules import monitor_machine
 from uptime_tui.engine.step_store import Scope, StaleStep, apply_step
 from uptime_tui.engine.operations import Commands
 from uptime_tui.engine.definitions import sync_config
 from uptime_tui.engine.health import DescriptorShortage, EngineHealth
-from uptime_tui.engine.maintenance import in_maintenance
+from uptime_tui.rules.maintenance import in_maintenance
 from uptime_tui.engine.scheduler import Scheduler
 from uptime_tui.engine.tracked import Tracked, read_back, track
 from uptime_tui.notify import Notifier

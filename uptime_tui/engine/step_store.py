@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from uptime_tui import audit, events, notify
-from uptime_tui.engine import actions as a
+from uptime_tui.rules import actions as a
 from uptime_tui.store import auditlog
 from uptime_tui.store.models import Event, Heartbeat, Incident, IncidentEvidence, Monitor
 

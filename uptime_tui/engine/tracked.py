@@ -18,9 +18,9 @@ from datetime import datetime
 
 from uptime_tui import config as cfg
 from uptime_tui import events
-from uptime_tui.engine import heartbeat_machine as hb_machine
-from uptime_tui.engine import monitor_machine
-from uptime_tui.engine.actions import IncidentView
+from uptime_tui.rules import heartbeat_machine as hb_machine
+from uptime_tui.rules import monitor_machine
+from uptime_tui.rules.actions import IncidentView
 from uptime_tui.engine.step_store import Resource
 from uptime_tui.store.models import Incident
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from uptime_tui import audit
-from uptime_tui.engine import heartbeat_machine as hb_machine
-from uptime_tui.engine.maintenance import in_maintenance
+from uptime_tui.rules import heartbeat_machine as hb_machine
+from uptime_tui.rules.maintenance import in_maintenance
 from uptime_tui.store import auditlog
 from uptime_tui.store.models import (CheckResult, Event, Heartbeat, Incident,
                                      IncidentEvidence, Monitor, database_proxy)

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from peewee import fn
 
-from uptime_tui.engine.heartbeat_machine import HeartbeatState
+from uptime_tui.rules.heartbeat_machine import HeartbeatState
 from uptime_tui.store.models import Heartbeat, HeartbeatPing, Incident
 from uptime_tui.queries.dashboard import INCIDENT_FIELDS, HeartbeatRow, IncidentRow, incident_row
 

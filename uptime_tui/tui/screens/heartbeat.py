@@ -18,7 +18,7 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
-from uptime_tui.engine.heartbeat_machine import expectation
+from uptime_tui.rules.heartbeat_machine import expectation
 from uptime_tui.ping_urls import curl_line, ping_url
 from uptime_tui.queries import dashboard as data
 from uptime_tui.tui import format as fmt

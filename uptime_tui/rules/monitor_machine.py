@@ -38,7 +38,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from uptime_tui.engine.actions import (
+from uptime_tui.rules.actions import (
     AddEvidence, EndMaintenance, EscalateSeverity, Evidence, IncidentView, MarkMaintenance,
     MonitorDown, ResolveIncident, SetIncidentStatus, Step, VerifyingRecovery,
     parse_time, rank, start_incident, time_str,

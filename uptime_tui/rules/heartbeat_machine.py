@@ -27,11 +27,11 @@ from zoneinfo import ZoneInfo
 from cronsim import CronSim
 
 from uptime_tui.config.values import human_duration
-from uptime_tui.engine.actions import (
+from uptime_tui.rules.actions import (
     Evidence, HeartbeatChecked, HeartbeatDown, HeartbeatUp, IncidentView, ResolveIncident, Step,
     parse_time, start_incident, time_str,
 )
-from uptime_tui.engine.monitor_machine import Rules
+from uptime_tui.rules.monitor_machine import Rules
 from uptime_tui.events import iso
 
 PING_KINDS = ("success", "start", "fail", "exit", "log")
