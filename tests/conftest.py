@@ -1,4 +1,11 @@
-"""Shared fixtures."""
+"""Shared fixtures: the asyncio backend, and one fresh database per test on SQLite and PostgreSQL.
+
+A module that wants SQLite only overrides `database_url` with a SQLite file path.
+"""
+
+import os
+import uuid
+from urllib.parse import quote
 
 import pytest
 
@@ -8,10 +15,6 @@ def anyio_backend():
     """Async tests (marked `@pytest.mark.anyio`) run on asyncio, as the product does."""
     return "asyncio"
 
-
-import os
-import uuid
-from urllib.parse import quote
 
 PG_URL = os.environ.get("UPTIME_TUI_TEST_PG")
 
@@ -54,3 +57,13 @@ def database_url(request, tmp_path):
             database_proxy.obj.close()
         admin.cursor().execute(f"DROP SCHEMA {schema} CASCADE")
         admin.close()
+
+
+@pytest.fixture
+def database(database_url):
+    """The database at `database_url`, migrated; closed after the test."""
+    from uptime_tui.store import open_database
+
+    database = open_database(database_url)
+    yield database
+    database.close()

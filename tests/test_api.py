@@ -7,17 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from test_api_support import (CONFIG, READ, READ_TOKEN, T0, WRITE, WRITE_TOKEN, Clock, add_incident, config, feed,
+from support.api import (CONFIG, READ, READ_TOKEN, T0, WRITE, WRITE_TOKEN, Clock, add_incident, config, feed,
                               open_incident, serving)
 from uptime_tui.config import parse_config
 from uptime_tui.store import open_database
 
 REFERENCE_FIELDS = {"id", "monitor_id", "account_id", "type", "started_at", "resolved_at", "evidence", "created_at"}
-
-
-@pytest.fixture
-def database(database_url):
-    return open_database(database_url)
 
 
 @pytest.fixture

@@ -5,18 +5,13 @@ import io
 
 import pytest
 
-from test_api_support import CONFIG, READ, WRITE, Clock, open_incident, serving
+from support.api import CONFIG, READ, WRITE, Clock, open_incident, serving
 from uptime_tui.store import open_database
 from uptime_tui.store.models import AuditEntry
 
 # A key whose name a spreadsheet would run as a formula: the export must neutralise it.
 FORMULA_TOKEN = "formula-token-0123456789"
 TEXT = CONFIG + f"  - {{name: '=2+3', token: {FORMULA_TOKEN}, permissions: [read, write]}}\n"
-
-
-@pytest.fixture
-def database(database_url):
-    return open_database(database_url)
 
 
 async def make_history(engine, client, clock):

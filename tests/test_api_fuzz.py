@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from conftest import _pg_reachable
-from test_api_support import CONFIG, READ_TOKEN, WRITE_TOKEN, Clock, feed, open_incident, serving
+from support.api import CONFIG, READ_TOKEN, WRITE_TOKEN, Clock, feed, open_incident, serving
 from uptime_tui.store import open_database
 
 pytest.importorskip("schemathesis")

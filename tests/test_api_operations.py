@@ -3,14 +3,9 @@ as the API key that made it; refusals keep the engine's wording with 404, 409 or
 
 import pytest
 
-from test_api_support import READ, WRITE, Clock, feed, open_incident, serving
+from support.api import READ, WRITE, Clock, feed, open_incident, serving
 from uptime_tui.store import open_database
 from uptime_tui.store.models import AuditEntry, Event, Heartbeat, Incident, Monitor
-
-
-@pytest.fixture
-def database(database_url):
-    return open_database(database_url)
 
 
 def audit_of(action: str) -> list[AuditEntry]:

@@ -39,13 +39,6 @@ SAMPLE = [
 ]
 
 
-@pytest.fixture
-def database(database_url):
-    database = open_database(database_url)
-    yield database
-    database.close()
-
-
 def fill(database, sample=SAMPLE):
     with database.atomic():
         return [auditlog.append(actor, action, targets, message, {"host": "ops-1"}, T0 + timedelta(minutes=m))

@@ -28,9 +28,10 @@ from uptime_tui.tui.dialogs.snooze import SnoozeDialog, parse_duration
 from uptime_tui.tui.screens.dashboard import DashboardScreen
 from uptime_tui.tui.widgets.pane_table import PaneTable
 
-from console_support import recorded_demo
-from test_api_support import Clock
-from test_engine import free_port
+from support.console import recorded_demo
+from support.api import Clock
+from support.network import free_port
+from support.pilot import lines, toasts, until
 
 
 CONFIG = """
@@ -43,24 +44,6 @@ monitors:
 heartbeats:
   - {id: job, name: Nightly job, period: 1h, grace: 1m, token: job-token-12345}
 """
-
-
-async def until(pilot, predicate, what="condition", tries=200, delay=0.03):
-    """Wait, bounded, for something that arrives from a worker or the engine thread."""
-    for _ in range(tries):
-        if predicate():
-            return
-        await pilot.pause(delay)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def lines(table: PaneTable) -> list[str]:
-    """What a pane shows, line by line."""
-    return ["".join(s.text for s in table.render_line(y)) for y in range(table.size.height)]
-
-
-def toasts(app) -> list[str]:
-    return [n.message for n in app._notifications]
 
 
 @asynccontextmanager

@@ -11,7 +11,7 @@ import re
 import pytest
 from rich.color import Color as RichColor
 
-from console_support import recorded_demo
+from support.console import recorded_demo
 from uptime_tui.demo import FixedClock
 from uptime_tui.store import open_database
 from uptime_tui.tui import format as fmt

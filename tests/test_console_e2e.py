@@ -13,8 +13,8 @@ from uptime_tui.tui.app import build_app
 from uptime_tui.tui.dialogs.resolve import ResolveDialog
 from uptime_tui.tui.screens.audit import AuditScreen
 
-from test_console import lines, until
-from test_engine import Target
+from support.pilot import lines, until
+from support.network import Target
 
 
 @pytest.mark.anyio

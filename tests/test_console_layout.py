@@ -7,7 +7,7 @@ import pytest
 from textual.widgets import Static
 from textual.widgets._toast import Toast
 
-from console_support import recorded_demo
+from support.console import recorded_demo
 from uptime_tui.demo import FixedClock
 from uptime_tui.store import open_database
 from uptime_tui.store.models import AuditEntry, Event

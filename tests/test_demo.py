@@ -9,7 +9,7 @@ import pytest
 from uptime_tui.config import load_config
 from uptime_tui.demo import RECEIVER_PORT, TARGET_PORT, DemoTargets
 
-from test_engine import free_port
+from support.network import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 

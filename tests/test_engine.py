@@ -1,7 +1,6 @@
 """The engine end to end: a real HTTP target on 127.0.0.1, a real SQLite file, real pings."""
 
 import asyncio
-import socket
 from contextlib import asynccontextmanager
 
 import httpx
@@ -13,33 +12,7 @@ from uptime_tui.engine.service import Engine, EngineOptions
 from uptime_tui.store import open_database
 from uptime_tui.store.models import CheckResult, Event, Heartbeat, HeartbeatPing, Incident, IncidentEvidence
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Target:
-    """An HTTP target whose answer the test switches."""
-
-    def __init__(self):
-        self.status = 200
-
-    async def __aenter__(self):
-        async def answer(request):
-            return web.Response(status=self.status, text="ok")
-
-        app = web.Application()
-        app.router.add_get("/", answer)
-        self.runner = web.AppRunner(app)
-        await self.runner.setup()
-        self.port = free_port()
-        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
-        return self
-
-    async def __aexit__(self, *exc):
-        await self.runner.cleanup()
+from support.network import Target, free_port, wait_for
 
 
 def make_config(target_port: int, listen_port: int):
@@ -63,15 +36,6 @@ async def running(config, database, listen=False):
         yield engine, events
     finally:
         await engine.stop()
-
-
-async def wait_for(queue: asyncio.Queue, name: str, seconds: float = 15.0) -> dict:
-    """The next event called `name`, within a bounded time."""
-    async with asyncio.timeout(seconds):
-        while True:
-            payload = await queue.get()
-            if payload["event"] == name:
-                return payload
 
 
 @pytest.mark.anyio

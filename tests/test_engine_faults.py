@@ -11,7 +11,7 @@ import threading
 import peewee
 import pytest
 
-from test_api_support import T0, Clock, config, feed
+from support.api import T0, Clock, config, feed
 from uptime_tui.engine.service import Engine, EngineOptions
 from uptime_tui.store import open_database
 from uptime_tui.store.models import CheckResult, Event, Incident, Monitor
@@ -212,8 +212,8 @@ async def test_the_notifier_reconnects_after_its_postgres_connection_is_killed(d
         pytest.skip("kills PostgreSQL backends")
     import psycopg2
 
-    from notify_support import Receiver, eventually
-    from test_api_support import CONFIG
+    from support.notify import Receiver, eventually
+    from support.api import CONFIG
     from uptime_tui.config import parse_config
 
     receiver = Receiver().start()

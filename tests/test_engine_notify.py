@@ -6,8 +6,8 @@ import hmac
 
 import pytest
 
-from test_engine import Target, free_port, wait_for
-from notify_support import Receiver, eventually
+from support.network import Target, free_port, wait_for
+from support.notify import Receiver, eventually
 from uptime_tui.config import parse_config
 from uptime_tui.engine.operation_store import Operator
 from uptime_tui.engine.service import Engine, EngineOptions

@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from test_api_support import READ, Clock, serving
+from support.api import READ, Clock, serving
 from uptime_tui.store import open_database
 from uptime_tui.store.models import Incident, IncidentEvidence
 

@@ -9,7 +9,7 @@ import sqlite3
 import httpx
 import pytest
 
-from test_api_support import Clock, feed, serving
+from support.api import Clock, feed, serving
 from uptime_tui.api.listener import Listener
 from uptime_tui.results import CheckResult as ProbeResult
 from uptime_tui.engine import descriptors

@@ -14,7 +14,7 @@ import pytest
 
 from uptime_tui.notify.delivery import DIGEST_PART
 
-from notify_support import (
+from support.notify import (
     CTX, Receiver, add_monitors, eventually, incident_ref, make_config, monitor_config, open_incident,
     start_group, start_incident, states, store, webhook_channel,
 )
@@ -27,14 +27,15 @@ from uptime_tui.store.models import NotificationDelivery as ND
 from uptime_tui.store.writer import Writer
 
 SECRET = "s3cret-signing-key"
-FAST = NotifierOptions(poll_interval=0.05, retry=RetryPolicy(base=0.05, cap=0.4))
 
 
 @pytest.fixture
-def database(tmp_path):
-    database = open_database(str(tmp_path / "uptime.db"))
-    yield database
-    database.close()
+def database_url(tmp_path):
+    """SQLite only: delivery does not depend on the database, and this module stays quick."""
+    return str(tmp_path / "uptime.db")
+
+
+FAST = NotifierOptions(poll_interval=0.05, retry=RetryPolicy(base=0.05, cap=0.4))
 
 
 @asynccontextmanager

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from notify_support import (
+from support.notify import (
     CTX, NOW, incident_ref, make_config, monitor_config, monitor_ref, open_incident, start_incident, store,
     webhook_channel, add_monitors,
 )

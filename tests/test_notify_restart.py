@@ -9,7 +9,7 @@ import subprocess
 import sys
 import textwrap
 
-from notify_support import Receiver, add_monitors, start_incident, states, wait_until
+from support.notify import Receiver, add_monitors, start_incident, states, wait_until
 from uptime_tui import cli
 from uptime_tui.config import load_config
 from uptime_tui.notify.delivery import utcnow

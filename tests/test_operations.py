@@ -13,7 +13,7 @@ from uptime_tui.engine.service import Engine, EngineOptions
 from uptime_tui.store import open_database
 from uptime_tui.store.models import AuditEntry, Event, Incident, Monitor
 
-from test_api_support import Clock, feed, open_incident
+from support.api import Clock, feed, open_incident
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 ALICE, BOB = Operator("user", "alice", {"host": "jump-1"}), Operator("user", "bob", {"host": "jump-2"})
@@ -40,11 +40,6 @@ policies:
     repeat: 1
     repeat_delay: 30m
 """
-
-
-@pytest.fixture
-def database(database_url):
-    return open_database(database_url)
 
 
 @asynccontextmanager

@@ -6,7 +6,7 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from test_api_support import CONFIG, Clock, config, serving
+from support.api import CONFIG, Clock, config, serving
 from uptime_tui.api.listener import Listener
 from uptime_tui.store import open_database
 from uptime_tui.store.models import Heartbeat, HeartbeatPing
@@ -20,13 +20,6 @@ heartbeats:
   - {{id: weekly, period: 7d, grace: 1h, token: weekly-token-1234, slug: weekly-job}}
   - {{id: old-job, period: 1h, grace: 1m, paused: true}}
 """
-
-
-@pytest.fixture
-def database(database_url):
-    database = open_database(database_url)
-    yield database
-    database.close()
 
 
 def pings_of(key: str) -> list[tuple]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,14 +20,10 @@ from uptime_tui import events
 from uptime_tui.notify import enqueue
 from uptime_tui.store.models import Event, Incident, IncidentEvidence, Monitor, NotificationDelivery
 
+from support.network import free_port  # noqa: F401 (the notification tests take it from here)
+
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 CTX = events.Context("org", "team")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

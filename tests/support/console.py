@@ -7,7 +7,7 @@ from uptime_tui.config import load_config
 from uptime_tui.demo import FixedClock, record_demo, seed_start
 from uptime_tui.store import open_database
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def recorded_demo(directory: Path):
