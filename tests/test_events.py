@@ -159,7 +159,7 @@ def _parse_reference(text: str) -> dict[str, set[str]]:
 def test_reference_document_agrees():
     path = _reference_file()
     if path is None:
-        pytest.skip("reference/000 is not checked out beside the repository")
+        pytest.skip("Better Stack's incident log webhook document is not beside the repository")
     parsed = _parse_reference(path.read_text(encoding="utf-8"))
     assert parsed.pop("common") == COMMON
     assert parsed == REFERENCE

@@ -237,7 +237,7 @@ class AddEvidence:
 
 @dataclass(frozen=True, slots=True)
 class MarkMaintenance:
-    """Flag the open incident as in maintenance (reference 001 `maintenance`); no event."""
+    """Flag the open incident as in maintenance (BigPanda's incident object, its `maintenance` field); no event."""
 
     EVENTS: ClassVar = ()
     incident_id: int | None

@@ -8,8 +8,8 @@ check after it, e.g. a monitor still down when maintenance ends gets its inciden
 
 Choices the issue left open, and why:
 - Incident status follows the monitor: down -> critical; verifying, degraded, or up while
-  flapping -> warning; resolved -> ok. Severity is the highest status reached (reference 001), so
-  a recovering down incident shows status warning and severity critical.
+  flapping -> warning; resolved -> ok. Severity is the highest status reached (as in BigPanda's
+  incident object), so a recovering down incident shows status warning and severity critical.
 - A monitor that recovers into a slow (degraded) state keeps its down incident open at status
   warning until checks are healthy, instead of resolving it and opening a warning incident.
 - Flapping: the transition that crosses the threshold resolves any open down/degraded incident
