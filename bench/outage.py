@@ -71,7 +71,7 @@ async def outage(directory: Path, monitors: int, grouped: bool) -> dict:
     runner, port, counts = await receiver()
     database = open_database(str(directory / f"outage-{grouped}.db"))
     runtime = Runtime(parse_config(config_text(monitors, grouped, port), "outage.yaml", {}), database,
-                      RuntimeOptions(listen=False, probes=False, engine=EngineOptions(escalation_tick=3600)))
+                      RuntimeOptions(probes=False, engine=EngineOptions(escalation_tick=3600)))
     engine = runtime.engine
     await runtime.start()
     try:

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from uptime_tui.config import parse_config
-from uptime_tui.runtime.assembly import Runtime, RuntimeOptions
+from uptime_tui.runtime.assembly import Runtime
 from uptime_tui.store import open_database
 
 REQUEST = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
@@ -71,7 +71,7 @@ async def sustained(port: int, monitors: int, interval: float, seconds: float, b
     with tempfile.TemporaryDirectory() as directory:
         database = open_database(str(Path(directory) / "bench.db"))
         config = _config(port, monitors, interval)
-        runtime = Runtime(config, database, RuntimeOptions(listen=False))
+        runtime = Runtime(config, database)
         engine = runtime.engine
         await runtime.start()
         cpu, start = _cpu_seconds(), time.monotonic()

@@ -127,7 +127,7 @@ async def run(label: str, monitors: int, incidents: int, rate: float, presses: i
     sync_definitions(config)
     fill(monitors, incidents, datetime.now(timezone.utc))
     sink: dict = {"post": None}
-    thread = EngineThread(lambda: Runtime(config, database, RuntimeOptions(listen=False, probes=False)))
+    thread = EngineThread(lambda: Runtime(config, database, RuntimeOptions(probes=False)))
     thread.start(on_event=lambda payload: sink["post"] and sink["post"](payload))
     app = build_app(config, operator="bench", engine=Running(thread, sink))
     frames: list[float] = []

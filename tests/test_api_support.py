@@ -10,6 +10,7 @@ import httpx
 from uptime_tui.results import CheckResult
 from uptime_tui.config import parse_config
 from uptime_tui.demo import FixedClock
+from uptime_tui.api.listener import Listener
 from uptime_tui.engine.service import EngineOptions
 from uptime_tui.runtime.assembly import Runtime, RuntimeOptions
 from uptime_tui.store.models import Incident
@@ -51,7 +52,7 @@ def config(text: str = CONFIG):
 @asynccontextmanager
 async def running(database, clock: Clock, text: str = CONFIG):
     """A started runtime: engine, notifier and listener (no probes: tests feed results)."""
-    runtime = Runtime(config(text), database, clock=clock, options=RuntimeOptions(
+    runtime = Runtime(config(text), database, clock=clock, listener=Listener, options=RuntimeOptions(
         probes=False, engine=EngineOptions(escalation_tick=3600)))
     await runtime.start()
     try:

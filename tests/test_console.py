@@ -71,7 +71,7 @@ async def console(tmp_path, text=CONFIG, size=(100, 30)):
     config = parse_config(text, "c.yaml", {})
     database = open_database(str(tmp_path / "uptime.db"))
     engine = EngineThread(lambda: Runtime(config, database, clock=clock, options=RuntimeOptions(
-        listen=False, probes=False, engine=EngineOptions(escalation_tick=3600))))
+        probes=False, engine=EngineOptions(escalation_tick=3600))))
     app = build_app(config, operator="alice", engine=engine, clock=clock)
     async with app.run_test(size=size, notifications=True) as pilot:
         await until(pilot, lambda: engine.engine is not None and app.dashboard.loaded

@@ -9,7 +9,8 @@ import pytest
 from aiohttp import web
 
 from uptime_tui.config import parse_config
-from uptime_tui.runtime.assembly import Runtime, RuntimeOptions
+from uptime_tui.api.listener import Listener
+from uptime_tui.runtime.assembly import Runtime
 from uptime_tui.store import open_database
 from uptime_tui.store.models import CheckResult, Event, Heartbeat, HeartbeatPing, Incident, IncidentEvidence
 
@@ -56,7 +57,7 @@ heartbeats:
 @asynccontextmanager
 async def running(config, database, listen=False):
     """A started engine (probes and notifier, a listener when asked) and its event queue."""
-    runtime = Runtime(config, database, RuntimeOptions(listen=listen))
+    runtime = Runtime(config, database, listener=Listener if listen else None)
     events = runtime.engine.subscribe()
     await runtime.start()
     try:

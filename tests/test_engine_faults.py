@@ -223,7 +223,7 @@ async def test_the_notifier_reconnects_after_its_postgres_connection_is_killed(d
 heartbeats:""").replace("interval: 1h, confirmation: 2,", "interval: 1h, channels: [hook], confirmation: 2,")
     database, clock = open_database(database_url), Clock()
     runtime = Runtime(parse_config(text, "c.yaml", {}), database, clock=clock, options=RuntimeOptions(
-        listen=False, probes=False, engine=EngineOptions(escalation_tick=3600)))
+        probes=False, engine=EngineOptions(escalation_tick=3600)))
     engine = runtime.engine
     await runtime.start()
     try:

@@ -37,7 +37,7 @@ async def test_a_down_target_notifies_its_channels_and_its_policy(tmp_path):
     try:
         async with Target() as target:
             runtime = Runtime(config_for(target.port, receiver), open_database(str(tmp_path / "n.db")),
-                              RuntimeOptions(listen=False, engine=EngineOptions(escalation_tick=0.2)))
+                              RuntimeOptions(engine=EngineOptions(escalation_tick=0.2)))
             engine = runtime.engine
             events = engine.subscribe()
             await runtime.start()

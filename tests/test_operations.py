@@ -52,7 +52,7 @@ def database(database_url):
 @asynccontextmanager
 async def engine_on(database, clock, text=CONFIG):
     runtime = Runtime(parse_config(text, "ops.yaml", {}), database, clock=clock, options=RuntimeOptions(
-        listen=False, probes=False, engine=EngineOptions(escalation_tick=3600)))
+        probes=False, engine=EngineOptions(escalation_tick=3600)))
     queue = runtime.engine.subscribe()
     await runtime.start()
     try:

@@ -69,7 +69,8 @@ def writer_threads() -> int:
 async def test_a_runtime_that_cannot_listen_stops_what_it_started(tmp_path):
     holder = taken_port()
     database, before = open_database(str(tmp_path / "u.db")), writer_threads()
-    runtime = Runtime(listening_on(holder.getsockname()[1]), database, RuntimeOptions(probes=False), clock=Clock())
+    runtime = Runtime(listening_on(holder.getsockname()[1]), database, RuntimeOptions(probes=False), clock=Clock(),
+                      listener=Listener)
     try:
         with pytest.raises(OSError):
             await runtime.start()
@@ -105,7 +106,7 @@ async def test_a_stop_signal_during_start_up_serves_then_stops(tmp_path, caplog)
     try:
         with caplog.at_level(logging.INFO, logger="uptime_tui"):
             async with asyncio.timeout(30):
-                await serve(config(config_path.read_text()), database, config_path, [signal.SIGTERM])
+                await serve(config(config_path.read_text()), database, config_path, [signal.SIGTERM], Listener)
     finally:
         for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(number)
@@ -133,7 +134,7 @@ def test_the_engine_thread_reports_why_its_runtime_did_not_start(tmp_path):
     holder = taken_port()
     database = open_database(str(tmp_path / "u.db"))
     thread = EngineThread(lambda: Runtime(listening_on(holder.getsockname()[1]), database,
-                                          RuntimeOptions(probes=False, notify=False)))
+                                          RuntimeOptions(probes=False, notify=False), listener=Listener))
     try:
         with pytest.raises(OSError):
             thread.start(on_event=lambda payload: None)

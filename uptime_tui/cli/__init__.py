@@ -179,13 +179,14 @@ def run_console(args) -> int:
     if isinstance(opened, int):
         return opened
     config, database = opened
+    from uptime_tui.api.listener import Listener
     from uptime_tui.runtime.assembly import Runtime, RuntimeOptions
     from uptime_tui.runtime.engine_thread import EngineThread
     from uptime_tui.tui.app import build_app
 
     _log_to_file(args.verbose)  # the terminal belongs to the console
     options = RuntimeOptions(watch=config.source, demo=args.demo)
-    engine = EngineThread(lambda: Runtime(config, database, options))
+    engine = EngineThread(lambda: Runtime(config, database, options, listener=Listener))
     build_app(config, operator=operator_name(args, config), engine=engine).run()
     database.close()
     return EXIT_OK
@@ -212,10 +213,11 @@ def run_serve(args) -> int:
         logging.getLogger("uptime_tui").info("stopped before the engine started")
         database.close()
         return EXIT_OK
+    from uptime_tui.api.listener import Listener
     from uptime_tui.runtime.serve import serve
 
     try:
-        asyncio.run(serve(config, database, str(find_config_path(args.config)), early_stop))
+        asyncio.run(serve(config, database, str(find_config_path(args.config)), early_stop, Listener))
     except OSError as exc:  # e.g. the listen address is taken
         print(f"cannot serve: {exc}", file=sys.stderr)
         return EXIT_FAILURE

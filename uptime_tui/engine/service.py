@@ -104,7 +104,7 @@ class Engine(Commands):
         self.probe = probe
         self.notifier: NotifierHandle | None = None
         self.shortage = DescriptorShortage()
-        self._final_flush = None  # the last states' writer job, queued by stop()
+        self._final_flush = None  # the last states' writer job, queued by halt()
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -124,10 +124,14 @@ class Engine(Commands):
         return EngineHealth(self.writer.health(), self.shortage.skipped, self.shortage.since)
 
     async def stop(self) -> None:
-        """Stop checks, heartbeats and timers; queue the last states for the writer.
+        """Stop, persist state and drain the writer: `halt()` then `close()`, for an engine that
+        runs without a notifier (the runtime calls the two itself, the notifier's stop between)."""
+        await self.halt()
+        await self.close()
 
-        The writer keeps running until `close()`, so the notifier, which writes through it, can
-        stop in between with its last writes stored."""
+    async def halt(self) -> None:
+        """Stop checks, heartbeats and timers; queue the last states for the writer, which keeps
+        running until `close()` (a notifier writes through it while it stops)."""
         await self.scheduler.stop()
         for task in self._tasks:
             task.cancel()
@@ -136,7 +140,7 @@ class Engine(Commands):
         self._final_flush = self.writer.run(self._state_flush()) if self._dirty else None
 
     async def close(self) -> None:
-        """Drain the writer (after `stop()`): everything queued is stored, or given up on."""
+        """Drain the writer (after `halt()`): everything queued is stored, or given up on."""
         await asyncio.get_running_loop().run_in_executor(None, self.writer.stop)
         final_flush, self._final_flush = self._final_flush, None
         if final_flush is not None and final_flush.done() and final_flush.exception() is not None:

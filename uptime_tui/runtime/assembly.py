@@ -2,7 +2,8 @@
 
 The engine knows none of them by type: it is handed a `probe(monitor)` coroutine function and a
 notifier to wake, and the listener is handed the engine (as `engine.port.EnginePort`) and the
-database separately. The order of start and stop is decided here, because it spans them: the
+database separately. The listener is the API face, a layer above this one, so the face that
+starts the runtime (cli) passes its class in rather than the runtime importing it. The order of start and stop is decided here, because it spans them: the
 notifier starts before the engine syncs the config (so the sync's audit entries reach audit
 streams) and stops after the engine but before its writer drains (the notifier writes through
 it); the listener starts last, once the engine can answer, and stops first.
@@ -15,7 +16,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
+from typing import Callable, Protocol
 
 import peewee
 
@@ -28,11 +29,26 @@ from uptime_tui.runtime.config_watcher import ConfigWatcher
 log = logging.getLogger(__name__)
 
 
+class Listening(Protocol):
+    """An HTTP listener as the runtime runs it (api.listener.Listener)."""
+
+    port: int
+
+    async def start(self) -> None:
+        """Bind and serve."""
+
+    async def stop(self) -> None:
+        """Stop serving."""
+
+
+# Builds the listener: (host, port, receive_ping, engine, database, *, max_connections).
+ListenerFactory = Callable[..., Listening]
+
+
 @dataclass
 class RuntimeOptions:
     """What runs beside the engine (tests turn most of it off)."""
 
-    listen: bool = True  # serve pings and the API on settings.listen
     probes: bool = True  # False: no checks run on their own (tests feed engine.record_result)
     notify: bool = True  # deliver the outbox from this process
     cafile: str | None = None  # trusted beside the system's CAs by http and tls checks
@@ -42,11 +58,16 @@ class RuntimeOptions:
 
 
 class Runtime:
-    """Builds the parts for `config` and `database`; `start()` and `stop()` them in order."""
+    """Builds the parts for `config` and `database`; `start()` and `stop()` them in order.
+
+    With `listener` (api.listener.Listener), pings and the API are served on settings.listen.
+    """
 
     def __init__(self, config: cfg.Config, database: peewee.Database,
-                 options: RuntimeOptions | None = None, clock: Callable[[], datetime] = utcnow):
+                 options: RuntimeOptions | None = None, clock: Callable[[], datetime] = utcnow, *,
+                 listener: ListenerFactory | None = None):
         self.config, self.database = config, database
+        self._make_listener = listener
         self.options = options = options or RuntimeOptions()
         self.client = None  # checks.ProbeClient, opened by start()
         if options.probes:
@@ -60,7 +81,7 @@ class Runtime:
             from uptime_tui.notify import Notifier
 
             self.notifier = self.engine.notifier = Notifier(config, database, self.engine.writer, clock)
-        self.listener = None  # api.listener.Listener, built by start() with the descriptor budget
+        self.listener: Listening | None = None  # built by start(), sized by the descriptor budget
         self.watcher = ConfigWatcher(options.watch, self.engine) if options.watch else None
         self.demo = None
         if options.demo:
@@ -84,7 +105,7 @@ class Runtime:
             if self.notifier is not None:
                 await self.notifier.start()
             await self.engine.start()
-            if self.options.listen:
+            if self._make_listener is not None:
                 await self._listen()
             if self.demo is not None:
                 await self.demo.start()
@@ -95,13 +116,11 @@ class Runtime:
             raise
 
     async def _listen(self) -> None:
-        from uptime_tui.api.listener import Listener
-
         budget = descriptors.plan(self.options.engine.max_concurrent)
         log.info(budget.describe())
         s = self.engine.config.settings
-        self.listener = Listener(s.listen_host, s.listen_port, self.engine.receive_ping, self.engine,
-                                 self.database, max_connections=budget.listener_connections)
+        self.listener = self._make_listener(s.listen_host, s.listen_port, self.engine.receive_ping, self.engine,
+                                            self.database, max_connections=budget.listener_connections)
         await self.listener.start()
 
     async def stop(self) -> None:
@@ -114,7 +133,7 @@ class Runtime:
             await self.demo.stop()
         if self.listener is not None:
             await self.listener.stop()
-        await self.engine.stop()
+        await self.engine.halt()
         if self.client is not None:
             await self.client.__aexit__(None, None, None)
         if self.notifier is not None:

@@ -18,7 +18,7 @@ async def record_demo(config, database, clock: FixedClock, operator: str = "alic
     """Play ten minutes of the demo into `database` with a fixed clock: results, incidents, an
     acknowledgement, a snooze and a resolution, as the live demo would produce them."""
     runtime = Runtime(config, database, clock=clock, options=RuntimeOptions(
-        listen=False, probes=False, engine=EngineOptions(escalation_tick=3600)))
+        probes=False, engine=EngineOptions(escalation_tick=3600)))
     engine = runtime.engine
     await runtime.start()
     try:

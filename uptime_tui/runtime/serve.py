@@ -14,14 +14,15 @@ import signal
 import peewee
 
 from uptime_tui.config import Config
-from uptime_tui.runtime.assembly import Runtime, RuntimeOptions
+from uptime_tui.runtime.assembly import ListenerFactory, Runtime, RuntimeOptions
 
 log = logging.getLogger("uptime_tui")
 
 
 async def serve(config: Config, database: peewee.Database, config_path: str | os.PathLike,
-                early_stop: list[int]) -> None:
-    """Serve `config` until a stop signal; `early_stop` holds any that came before the loop ran.
+                early_stop: list[int], listener: ListenerFactory) -> None:
+    """Serve `config` through `listener` (api.listener.Listener) until a stop signal; `early_stop`
+    holds any that came before the loop ran.
 
     Raises OSError when the listen address cannot be bound (nothing is left running)."""
     stopping = asyncio.Event()
@@ -30,7 +31,7 @@ async def serve(config: Config, database: peewee.Database, config_path: str | os
         loop.add_signal_handler(stop_signal, stopping.set)
     if early_stop:  # came between the caller's check and the loop's handlers
         stopping.set()
-    runtime = Runtime(config, database, RuntimeOptions(watch=config_path))
+    runtime = Runtime(config, database, RuntimeOptions(watch=config_path), listener=listener)
     await runtime.start()
     s = config.settings
     log.info("serving %d monitors and %d heartbeats; listening on http://%s:%d",
