@@ -66,7 +66,7 @@ class Runtime:
     def __init__(self, config: cfg.Config, database: peewee.Database,
                  options: RuntimeOptions | None = None, clock: Callable[[], datetime] = utcnow, *,
                  listener: ListenerFactory | None = None):
-        self.config, self.database = config, database
+        self.database = database
         self._make_listener = listener
         self.options = options = options or RuntimeOptions()
         self.client = None  # checks.ProbeClient, opened by start()
