@@ -23,8 +23,9 @@ from aiohttp import web
 
 from uptime_tui.results import CheckResult
 from uptime_tui.config import parse_config
-from uptime_tui.engine.operation_store import Operator
-from uptime_tui.engine.service import Engine, EngineOptions
+from uptime_tui.engine.service import EngineOptions
+from uptime_tui.operator import Operator
+from uptime_tui.runtime.assembly import Runtime, RuntimeOptions
 from uptime_tui.store import open_database
 from uptime_tui.store.models import Incident, NotificationDelivery
 
@@ -69,9 +70,10 @@ async def receiver() -> tuple[web.AppRunner, int, dict]:
 async def outage(directory: Path, monitors: int, grouped: bool) -> dict:
     runner, port, counts = await receiver()
     database = open_database(str(directory / f"outage-{grouped}.db"))
-    engine = Engine(parse_config(config_text(monitors, grouped, port), "outage.yaml", {}), database,
-                    options=EngineOptions(listen=False, probes=False, escalation_tick=3600))
-    await engine.start()
+    runtime = Runtime(parse_config(config_text(monitors, grouped, port), "outage.yaml", {}), database,
+                      RuntimeOptions(probes=False, engine=EngineOptions(escalation_tick=3600)))
+    engine = runtime.engine
+    await runtime.start()
     try:
         started = time.perf_counter()
         now = datetime.now(timezone.utc)
@@ -90,7 +92,7 @@ async def outage(directory: Path, monitors: int, grouped: bool) -> dict:
             await asyncio.sleep(0.5)
         pending = NotificationDelivery.select().where(NotificationDelivery.state == "pending").count()
     finally:
-        await engine.stop()
+        await runtime.stop()
         await runner.cleanup()
     rows = NotificationDelivery.select().count()
     database.close()

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from uptime_tui.config import parse_config
-from uptime_tui.engine.service import Engine, EngineOptions
+from uptime_tui.runtime.assembly import Runtime
 from uptime_tui.store import open_database
 
 REQUEST = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
@@ -71,14 +71,15 @@ async def sustained(port: int, monitors: int, interval: float, seconds: float, b
     with tempfile.TemporaryDirectory() as directory:
         database = open_database(str(Path(directory) / "bench.db"))
         config = _config(port, monitors, interval)
-        engine = Engine(config, database, options=EngineOptions(listen=False))
-        await engine.start()
+        runtime = Runtime(config, database)
+        engine = runtime.engine
+        await runtime.start()
         cpu, start = _cpu_seconds(), time.monotonic()
         await asyncio.sleep(seconds)
         elapsed, used = time.monotonic() - start, _cpu_seconds() - cpu
         rss = _rss_mb()
         started, lags = engine.scheduler.started, sorted(engine.scheduler.lags)
-        await engine.stop()
+        await runtime.stop()
         written = engine.writer.written
         database.close()
     due = int(monitors * seconds / interval)

@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from uptime_tui.results import CheckResult  # noqa: E402
 from uptime_tui.config import parse_config  # noqa: E402
-from uptime_tui.engine.runner import EngineThread  # noqa: E402
-from uptime_tui.engine.service import Engine, EngineOptions  # noqa: E402
+from uptime_tui.runtime.assembly import Runtime, RuntimeOptions  # noqa: E402
+from uptime_tui.runtime.engine_thread import EngineThread  # noqa: E402
 from uptime_tui.store import open_database  # noqa: E402
 from uptime_tui.store.models import CheckResult as ResultRow, Incident, Monitor  # noqa: E402
 from uptime_tui.store.sync import sync_definitions  # noqa: E402
@@ -127,7 +127,7 @@ async def run(label: str, monitors: int, incidents: int, rate: float, presses: i
     sync_definitions(config)
     fill(monitors, incidents, datetime.now(timezone.utc))
     sink: dict = {"post": None}
-    thread = EngineThread(lambda: Engine(config, database, options=EngineOptions(listen=False, probes=False)))
+    thread = EngineThread(lambda: Runtime(config, database, RuntimeOptions(probes=False)))
     thread.start(on_event=lambda payload: sink["post"] and sink["post"](payload))
     app = build_app(config, operator="bench", engine=Running(thread, sink))
     frames: list[float] = []

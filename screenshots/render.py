@@ -14,7 +14,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from uptime_tui.config import load_config  # noqa: E402
-from uptime_tui.demo import FixedClock, record_demo, seed_start  # noqa: E402
+from uptime_tui.demo import FixedClock, seed_start  # noqa: E402
+from uptime_tui.runtime.recorded_demo import record_demo  # noqa: E402
 from uptime_tui.store import open_database  # noqa: E402
 from uptime_tui.tui.app import build_app  # noqa: E402
 

@@ -5,10 +5,11 @@ import json
 import logging
 from datetime import timedelta
 
+import httpx
 import pytest
 
 from support.api import (CONFIG, READ, READ_TOKEN, T0, WRITE, WRITE_TOKEN, Clock, add_incident, config, feed,
-                              open_incident, serving)
+                         open_incident, running, serving)
 from uptime_tui.config import parse_config
 from uptime_tui.store import open_database
 
@@ -163,7 +164,7 @@ async def test_keys_read_and_write(sqlite, caplog):
         assert (await client.post("/ping/backup-token-12345")).status_code == 200
         assert (await client.get("/api/openapi.json")).status_code == 200
         # A request HTTP cannot parse is refused before any handler; its log line quotes no header.
-        reader, writer = await asyncio.open_connection("127.0.0.1", engine.listener.port)
+        reader, writer = await asyncio.open_connection("127.0.0.1", client.base_url.port)
         writer.write(f"GET /api/v1/incidents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {READ_TOKEN}\x00\r\n\r\n".encode())
         await writer.drain()
         async with asyncio.timeout(10):
@@ -226,10 +227,11 @@ def test_listener_binds_loopback_unless_configured():
 
 @pytest.mark.anyio
 async def test_openapi_document_lists_every_route(sqlite):
-    async with serving(sqlite, Clock()) as (engine, client):
-        document = (await client.get("/api/openapi.json")).json()
+    async with running(sqlite, Clock()) as runtime:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{runtime.listener.port}") as client:
+            document = (await client.get("/api/openapi.json")).json()
         served = set()
-        for route in engine.listener.app.router.routes():
+        for route in runtime.listener.app.router.routes():
             path = route.resource.canonical
             if route.method != "*":
                 served.add((path, route.method.lower()))

@@ -140,7 +140,7 @@ async def test_fuzz_the_openapi_document(database_url):
         await feed(engine, clock, "web", success=True, times=2)
         await open_incident(engine, clock, "api")
         await open_incident(engine, clock, "cdn")
-        port = engine.listener.port
+        port = client.base_url.port
         async with asyncio.timeout(300):  # a safety net: the example caps end each run long before
             runs = await asyncio.gather(fuzz(port, "read", READ_TOKEN, tmp_path),
                                         fuzz(port, "write", WRITE_TOKEN, tmp_path))

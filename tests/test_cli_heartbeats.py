@@ -4,7 +4,7 @@ import asyncio
 
 from uptime_tui.cli import main
 from uptime_tui.config import load_config
-from uptime_tui.engine.service import Engine, EngineOptions
+from uptime_tui.engine.service import Engine
 from uptime_tui.store import open_database
 
 CONFIG = """
@@ -18,8 +18,7 @@ heartbeats:
 def engine_started_once(config_path, db):
     """What a first start does: sync the YAML, generating the tokens it does not give."""
     async def start_stop():
-        engine = Engine(load_config(config_path), open_database(db),
-                        options=EngineOptions(listen=False, probes=False, notify=False))
+        engine = Engine(load_config(config_path), open_database(db))
         await engine.start()
         await engine.stop()
 

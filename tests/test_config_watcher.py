@@ -9,8 +9,8 @@ import os
 import pytest
 
 from uptime_tui.config import load_config
-from uptime_tui.engine.reload import ConfigWatcher
-from uptime_tui.engine.service import Engine, EngineOptions
+from uptime_tui.runtime.config_watcher import ConfigWatcher
+from uptime_tui.engine.service import Engine
 from uptime_tui.store import open_database
 
 
@@ -69,8 +69,7 @@ class Editor:
 async def watched(engine_class, tmp_path, config_path):
     """A started engine on the config, and a watcher polling its file every 20 ms."""
     database = open_database(str(tmp_path / "uptime.db"))
-    engine = engine_class(load_config(config_path, {}), database,
-                          options=EngineOptions(listen=False, probes=False, notify=False))
+    engine = engine_class(load_config(config_path, {}), database)
     await engine.start()
     watcher = ConfigWatcher(config_path, engine, interval=0.02)
     watching = asyncio.create_task(watcher.run())
@@ -91,7 +90,7 @@ def config_path(tmp_path):
 
 @pytest.mark.anyio
 async def test_the_watcher_survives_every_broken_file_and_applies_the_next_valid_edit(tmp_path, config_path, caplog):
-    caplog.set_level(logging.INFO, logger="uptime_tui.engine.reload")
+    caplog.set_level(logging.INFO, logger="uptime_tui.runtime.config_watcher")
     async with watched(Engine, tmp_path, config_path) as (engine, watcher, watching):
         editor = Editor(config_path)
         for data, expected in BROKEN:
@@ -108,7 +107,7 @@ async def test_the_watcher_survives_every_broken_file_and_applies_the_next_valid
 
 @pytest.mark.anyio
 async def test_the_watcher_survives_an_engine_whose_reload_raises(tmp_path, config_path, caplog):
-    caplog.set_level(logging.INFO, logger="uptime_tui.engine.reload")
+    caplog.set_level(logging.INFO, logger="uptime_tui.runtime.config_watcher")
     async with watched(EngineFailingOnce, tmp_path, config_path) as (engine, watcher, watching):
         editor = Editor(config_path)
         editor.write(config_text("First").encode())

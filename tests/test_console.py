@@ -12,11 +12,12 @@ from textual import events
 
 from uptime_tui.results import CheckResult
 from uptime_tui.config import load_config, parse_config
-from uptime_tui.engine.operation_store import Operator
-from uptime_tui.engine.runner import EngineThread
-from uptime_tui.engine.service import Engine, EngineOptions
+from uptime_tui.engine.pings import Ping
+from uptime_tui.engine.service import EngineOptions
+from uptime_tui.operator import Operator
+from uptime_tui.runtime.assembly import Runtime, RuntimeOptions
+from uptime_tui.runtime.engine_thread import EngineThread
 from uptime_tui.store import open_database
-from uptime_tui.api.pings import Ping
 from uptime_tui.demo import FixedClock
 from uptime_tui.ping_urls import curl_line, ping_url
 from uptime_tui.store.models import AuditEntry, Heartbeat, Incident, Monitor
@@ -52,8 +53,8 @@ async def console(tmp_path, text=CONFIG, size=(100, 30)):
     clock = Clock()
     config = parse_config(text, "c.yaml", {})
     database = open_database(str(tmp_path / "uptime.db"))
-    engine = EngineThread(lambda: Engine(config, database, clock=clock, options=EngineOptions(
-        listen=False, probes=False, escalation_tick=3600)))
+    engine = EngineThread(lambda: Runtime(config, database, clock=clock, options=RuntimeOptions(
+        probes=False, engine=EngineOptions(escalation_tick=3600))))
     app = build_app(config, operator="alice", engine=engine, clock=clock)
     async with app.run_test(size=size, notifications=True) as pilot:
         await until(pilot, lambda: engine.engine is not None and app.dashboard.loaded

@@ -5,8 +5,8 @@ audit log screen shows both under the operator's name."""
 import pytest
 
 from uptime_tui.config import parse_config
-from uptime_tui.engine.runner import EngineThread
-from uptime_tui.engine.service import Engine, EngineOptions
+from uptime_tui.runtime.assembly import Runtime
+from uptime_tui.runtime.engine_thread import EngineThread
 from uptime_tui.store import open_database
 from uptime_tui.store.models import AuditEntry, Incident
 from uptime_tui.tui.app import build_app
@@ -27,7 +27,7 @@ monitors:
      confirmation: 1, recovery: 1}}
 """, "e2e.yaml", {})
         database = open_database(str(tmp_path / "uptime.db"))
-        engine = EngineThread(lambda: Engine(config, database, options=EngineOptions(listen=False)))
+        engine = EngineThread(lambda: Runtime(config, database))
         app = build_app(config, operator="alice", engine=engine)
         try:
             async with app.run_test(size=(100, 30), notifications=True) as pilot:

@@ -8,7 +8,8 @@ import pytest
 from aiohttp import web
 
 from uptime_tui.config import parse_config
-from uptime_tui.engine.service import Engine, EngineOptions
+from uptime_tui.api.listener import Listener
+from uptime_tui.runtime.assembly import Runtime
 from uptime_tui.store import open_database
 from uptime_tui.store.models import CheckResult, Event, Heartbeat, HeartbeatPing, Incident, IncidentEvidence
 
@@ -28,14 +29,14 @@ heartbeats:
 
 @asynccontextmanager
 async def running(config, database, listen=False):
-    """A started engine and its event queue; stopped on the way out."""
-    engine = Engine(config, database, options=EngineOptions(listen=listen))
-    events = engine.subscribe()
-    await engine.start()
+    """A started engine (probes and notifier, a listener when asked) and its event queue."""
+    runtime = Runtime(config, database, listener=Listener if listen else None)
+    events = runtime.engine.subscribe()
+    await runtime.start()
     try:
-        yield engine, events
+        yield runtime.engine, events
     finally:
-        await engine.stop()
+        await runtime.stop()
 
 
 @pytest.mark.anyio

@@ -13,6 +13,7 @@ import pytest
 
 from support.api import T0, Clock, config, feed
 from uptime_tui.engine.service import Engine, EngineOptions
+from uptime_tui.runtime.assembly import Runtime, RuntimeOptions
 from uptime_tui.store import open_database
 from uptime_tui.store.models import CheckResult, Event, Incident, Monitor
 
@@ -20,8 +21,8 @@ pytestmark = pytest.mark.anyio
 
 
 def engine_on(database, clock):
-    return Engine(config(), database, clock=clock,
-                  options=EngineOptions(listen=False, probes=False, notify=False, escalation_tick=3600))
+    """An engine alone: no probes (tests feed results), no notifier."""
+    return Engine(config(), database, clock=clock, options=EngineOptions(escalation_tick=3600))
 
 
 def hold_writer(engine) -> threading.Event:
@@ -221,12 +222,13 @@ async def test_the_notifier_reconnects_after_its_postgres_connection_is_killed(d
   - {{id: hook, webhook: {{url: "{receiver.url('/hook')}"}}, events: ["incident.*"]}}
 heartbeats:""").replace("interval: 1h, confirmation: 2,", "interval: 1h, channels: [hook], confirmation: 2,")
     database, clock = open_database(database_url), Clock()
-    engine = Engine(parse_config(text, "c.yaml", {}), database, clock=clock,
-                    options=EngineOptions(listen=False, probes=False, escalation_tick=3600))
-    await engine.start()
+    runtime = Runtime(parse_config(text, "c.yaml", {}), database, clock=clock, options=RuntimeOptions(
+        probes=False, engine=EngineOptions(escalation_tick=3600)))
+    engine = runtime.engine
+    await runtime.start()
     try:
         pid_query = lambda: database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]  # noqa: E731
-        pids = [await engine.writer.run_async(pid_query), await engine.notifier._reader.run(pid_query)]
+        pids = [await engine.writer.run_async(pid_query), await runtime.notifier._reader.run(pid_query)]
         admin = psycopg2.connect(database_url)
         admin.autocommit = True
         for pid in pids:
@@ -236,7 +238,7 @@ heartbeats:""").replace("interval: 1h, confirmation: 2,", "interval: 1h, channel
             await feed(engine, clock, "web", success=False, times=2)
             assert await eventually(lambda: any(r.json["event"] == "incident.started" for r in receiver.on("/hook")))
     finally:
-        await engine.stop()
+        await runtime.stop()
         receiver.stop()
         database.close()
     assert not any(r.exc_info for r in caplog.records)

@@ -9,8 +9,9 @@ import pytest
 from support.network import Target, free_port, wait_for
 from support.notify import Receiver, eventually
 from uptime_tui.config import parse_config
-from uptime_tui.engine.operation_store import Operator
-from uptime_tui.engine.service import Engine, EngineOptions
+from uptime_tui.engine.service import EngineOptions
+from uptime_tui.operator import Operator
+from uptime_tui.runtime.assembly import Runtime, RuntimeOptions
 from uptime_tui.store import open_database
 
 
@@ -35,10 +36,11 @@ async def test_a_down_target_notifies_its_channels_and_its_policy(tmp_path):
     receiver = Receiver().start()
     try:
         async with Target() as target:
-            engine = Engine(config_for(target.port, receiver), open_database(str(tmp_path / "n.db")),
-                            options=EngineOptions(listen=False, escalation_tick=0.2))
+            runtime = Runtime(config_for(target.port, receiver), open_database(str(tmp_path / "n.db")),
+                              RuntimeOptions(engine=EngineOptions(escalation_tick=0.2)))
+            engine = runtime.engine
             events = engine.subscribe()
-            await engine.start()
+            await runtime.start()
             try:
                 target.status = 503
                 started = await wait_for(events, "incident.started")
@@ -47,7 +49,7 @@ async def test_a_down_target_notifies_its_channels_and_its_policy(tmp_path):
                 assert await eventually(lambda: len(receiver.on("/chat")) >= 3)
                 assert await eventually(lambda: len(receiver.on("/pager")) >= 1)
             finally:
-                await engine.stop()
+                await runtime.stop()
     finally:
         receiver.stop()
 

@@ -12,7 +12,7 @@ import pytest
 from support.api import Clock, feed, serving
 from uptime_tui.api.listener import Listener
 from uptime_tui.results import CheckResult as ProbeResult
-from uptime_tui.engine import descriptors
+from uptime_tui.runtime import descriptors
 from uptime_tui.store import open_database
 from uptime_tui.store.models import CheckResult, Event
 
@@ -125,18 +125,16 @@ def test_under_systemds_default_limit_the_listener_leaves_the_checks_their_share
 
 
 async def test_a_check_the_engine_could_not_run_for_lack_of_descriptors_is_not_the_monitors(tmp_path, monkeypatch, caplog):
-    import uptime_tui.engine.service as service
-
     database, clock = open_database(str(tmp_path / "uptime.db")), Clock()
     async with serving(database, clock) as (engine, client):
         monitor = engine.monitors["web"].item
         fault = "the engine ran out of file descriptors (Too many open files)"
 
-        async def out_of_descriptors(monitor, client, region):
-            return ProbeResult(monitor.id, False, fault, 0.0, None, None, region, clock.now,
-                                       engine_fault=fault)
+        async def out_of_descriptors(monitor):
+            return ProbeResult(monitor.id, False, fault, 0.0, None, None, "local", clock.now,
+                               engine_fault=fault)
 
-        monkeypatch.setattr(service, "run_check", out_of_descriptors)
+        monkeypatch.setattr(engine, "probe", out_of_descriptors)
         with caplog.at_level(logging.ERROR, logger="uptime_tui.engine.health"):
             for _ in range(5):
                 await engine._check(monitor)
@@ -147,10 +145,10 @@ async def test_a_check_the_engine_could_not_run_for_lack_of_descriptors_is_not_t
         assert answer.status_code == 503 and answer.json()["checks_skipped"] == 5
         assert sum("out of file descriptors" in r.getMessage() for r in caplog.records) == 1
 
-        async def fine(monitor, client, region):
-            return ProbeResult(monitor.id, True, None, 0.01, 5.0, 200, region, clock.now)
+        async def fine(monitor):
+            return ProbeResult(monitor.id, True, None, 0.01, 5.0, 200, "local", clock.now)
 
-        monkeypatch.setattr(service, "run_check", fine)
+        monkeypatch.setattr(engine, "probe", fine)
         await engine._check(monitor)
         assert (await client.get("/health")).status_code == 200
     database.close()

@@ -8,8 +8,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from uptime_tui.config import parse_config
-from uptime_tui.engine.operation_store import OperationRefused, Operator
-from uptime_tui.engine.service import Engine, EngineOptions
+from uptime_tui.engine.pings import Ping
+from uptime_tui.engine.service import EngineOptions
+from uptime_tui.operator import OperationRefused, Operator
+from uptime_tui.runtime.assembly import Runtime, RuntimeOptions
 from uptime_tui.store import open_database
 from uptime_tui.store.models import AuditEntry, Event, Incident, Monitor
 
@@ -44,14 +46,14 @@ policies:
 
 @asynccontextmanager
 async def engine_on(database, clock, text=CONFIG):
-    engine = Engine(parse_config(text, "ops.yaml", {}), database, clock=clock,
-                    options=EngineOptions(listen=False, probes=False, escalation_tick=3600))
-    queue = engine.subscribe()
-    await engine.start()
+    runtime = Runtime(parse_config(text, "ops.yaml", {}), database, clock=clock, options=RuntimeOptions(
+        probes=False, engine=EngineOptions(escalation_tick=3600)))
+    queue = runtime.engine.subscribe()
+    await runtime.start()
     try:
-        yield engine, queue
+        yield runtime.engine, queue
     finally:
-        await engine.stop()
+        await runtime.stop()
 
 
 def drain(queue) -> list[dict]:
@@ -303,7 +305,6 @@ async def test_pause_survives_restart_and_reload_and_stops_pings(database):
         assert again.value.kind == "conflict"
         heartbeat_id = engine.heartbeats["job"].resource.row_id
         await engine.pause("heartbeat", heartbeat_id, BOB)
-        from uptime_tui.api.pings import Ping
         assert not await engine.receive_ping(Ping("job-token-12345", "success"))
         await engine.reload(parse_config(CONFIG.replace("name: Solo", "name: Solo!"), "ops.yaml", {}))
         assert engine.monitors["web"].paused

@@ -10,7 +10,9 @@ import httpx
 from uptime_tui.results import CheckResult
 from uptime_tui.config import parse_config
 from uptime_tui.demo import FixedClock
-from uptime_tui.engine.service import Engine, EngineOptions
+from uptime_tui.api.listener import Listener
+from uptime_tui.engine.service import EngineOptions
+from uptime_tui.runtime.assembly import Runtime, RuntimeOptions
 from uptime_tui.store.models import Incident
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
@@ -48,17 +50,24 @@ def config(text: str = CONFIG):
 
 
 @asynccontextmanager
+async def running(database, clock: Clock, text: str = CONFIG):
+    """A started runtime: engine, notifier and listener (no probes: tests feed results)."""
+    runtime = Runtime(config(text), database, clock=clock, listener=Listener, options=RuntimeOptions(
+        probes=False, engine=EngineOptions(escalation_tick=3600)))
+    await runtime.start()
+    try:
+        yield runtime
+    finally:
+        await runtime.stop()
+
+
+@asynccontextmanager
 async def serving(database, clock: Clock, text: str = CONFIG):
     """A started engine (no probes: tests feed results) and an HTTP client for its listener."""
-    engine = Engine(config(text), database, clock=clock,
-                    options=EngineOptions(listen=True, probes=False, escalation_tick=3600))
-    await engine.start()
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{engine.listener.port}",
+    async with running(database, clock, text) as runtime:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{runtime.listener.port}",
                                      timeout=10) as client:
-            yield engine, client
-    finally:
-        await engine.stop()
+            yield runtime.engine, client
 
 
 async def feed(engine, clock: Clock, key: str, success: bool = True, times: int = 1, degraded: bool = False):

@@ -18,7 +18,7 @@ from aiohttp import web
 from uptime_tui.api import params
 from uptime_tui.api.auth import requires
 from uptime_tui.api.errors import ApiError, bad_request
-from uptime_tui.api.operator import operate
+from uptime_tui.api.operator import engine_of, operator_of, refusals_as_http
 from uptime_tui.api.app_keys import read
 from uptime_tui.store.models import Incident
 
@@ -80,7 +80,8 @@ async def close_alert(request: web.Request) -> web.Response:
         raise NOT_FOUND
     body = await params.json_body(request)
     reason = params.body_text(body, "reason", required=True)
-    await operate(request, "resolve", alert_id, reason=reason, not_found=NOT_FOUND)
+    with refusals_as_http(NOT_FOUND):
+        await engine_of(request).resolve(alert_id, operator_of(request), reason)
     row = await read(request, _load, alert_id)
     if row is None:  # deleted in between
         raise NOT_FOUND

@@ -12,9 +12,14 @@ from uptime_tui.api import app_keys
 
 
 async def health(request: web.Request) -> web.Response:
-    """The engine's health report; 503 while the database is unreachable or descriptors ran out."""
+    """The engine's health report and the listener's connections; 503 while the database is
+    unreachable or descriptors ran out (a full listener sheds connections, it is not down)."""
     report = request.app[app_keys.ENGINE].health()
-    return web.json_response(report.to_dict(), status=200 if report.ok else 503)
+    cap = request.app[app_keys.CONNECTIONS]
+    body = report.to_dict()
+    body["listener"] = {"connections": cap.open, "limit": cap.limit, "dropped": cap.refused,
+                        "idle_closed": cap.evicted}
+    return web.json_response(body, status=200 if report.ok else 503)
 
 
 def add_routes(app: web.Application) -> None:

@@ -1,4 +1,4 @@
-"""The listener: one aiohttp server for the heartbeat pings and the REST API, started by the engine.
+"""The listener: one aiohttp server for the heartbeat pings and the REST API, started by the runtime.
 
 It binds settings.listen (127.0.0.1:8787 unless configured otherwise). Errors of every endpoint
 outside the ping handlers' own answers are JSON (api/errors.py). No access log is written: ping
@@ -13,11 +13,13 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import peewee
 from aiohttp import web
 
-from uptime_tui.api import pings
+from uptime_tui.api import app_keys, pings
 from uptime_tui.api.connections import ConnectionCap
 from uptime_tui.api.errors import json_errors
+from uptime_tui.engine.port import EnginePort
 
 MAX_REQUEST_BYTES = 1024 * 1024
 IDLE_TIMEOUT = 15.0  # seconds: from connecting, or the last response, to a whole request head
@@ -43,19 +45,22 @@ server_log.addFilter(_NoDetails())
 class Listener:
     """Serves the HTTP endpoints on host:port until stopped."""
 
-    def __init__(self, host: str, port: int, receive_ping: pings.PingHandler, engine=None, *,
+    def __init__(self, host: str, port: int, receive_ping: pings.PingHandler,
+                 engine: EnginePort | None = None, database: peewee.Database | None = None, *,
                  max_connections: int = MAX_CONNECTIONS, idle_timeout: float = IDLE_TIMEOUT):
-        """Serve pings to `receive_ping`; with `engine`, the REST API for that engine too."""
+        """Serve pings to `receive_ping`; with `engine` and the `database` its reads come from,
+        the REST API and `/health` too."""
         self.host, self.port = host, port
         self.max_connections, self.idle_timeout = max_connections, idle_timeout
         self.connections = ConnectionCap(max_connections)
         self.app = web.Application(client_max_size=MAX_REQUEST_BYTES,
                                    middlewares=[self.connections.middleware, json_errors])
+        self.app[app_keys.CONNECTIONS] = self.connections
         pings.add_routes(self.app, receive_ping)
         if engine is not None:
-            from uptime_tui.api import rest  # the API imports the engine's facade lazily
+            from uptime_tui.api import rest
 
-            rest.add_routes(self.app, engine)
+            rest.add_routes(self.app, engine, database)
         self._runner: web.AppRunner | None = None
         self._server: asyncio.Server | None = None
 

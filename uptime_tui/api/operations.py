@@ -1,5 +1,5 @@
 """Operations: acknowledge, snooze, unsnooze, resolve and reopen incidents; pause and unpause
-monitors and heartbeats. Each needs the `write` permission and goes through the engine facade.
+monitors and heartbeats. Each needs the `write` permission and is one named operation of the engine (engine/port.py).
 
 Incident operations answer `{message, incident_ids, incident}` with the incident as it is after
 the change; pause and unpause answer `{message}`. The engine's refusals keep their wording:
@@ -15,7 +15,7 @@ from uptime_tui.api import params
 from uptime_tui.api.auth import requires
 from uptime_tui.api.errors import ApiError, bad_request
 from uptime_tui.api.incidents import NOT_FOUND, incident_body, incident_id
-from uptime_tui.api.operator import operate
+from uptime_tui.api.operator import engine_of, operator_of, refusals_as_http
 
 
 async def _answer(request: web.Request, outcome) -> web.Response:
@@ -29,8 +29,9 @@ async def acknowledge(request: web.Request) -> web.Response:
     """Acknowledge (optionally the whole group): escalation stops."""
     target = incident_id(request)
     body = await params.json_body(request, required=False)
-    outcome = await operate(request, "acknowledge", target, not_found=NOT_FOUND,
-                            whole_group=params.body_bool(body, "whole_group", False))
+    with refusals_as_http(NOT_FOUND):
+        outcome = await engine_of(request).acknowledge(
+            target, operator_of(request), whole_group=params.body_bool(body, "whole_group", False))
     return await _answer(request, outcome)
 
 
@@ -42,9 +43,11 @@ async def snooze(request: web.Request) -> web.Response:
     duration, until = params.body_duration(body, "duration"), params.body_time(body, "until")
     if (duration is None) == (until is None):
         raise bad_request("give either duration or until")
-    outcome = await operate(request, "snooze", target, not_found=NOT_FOUND, duration=duration, until=until,
-                            cancel_on_updates=params.body_bool(body, "cancel_on_updates", True),
-                            whole_group=params.body_bool(body, "whole_group", False))
+    with refusals_as_http(NOT_FOUND):
+        outcome = await engine_of(request).snooze(
+            target, operator_of(request), duration=duration, until=until,
+            cancel_on_updates=params.body_bool(body, "cancel_on_updates", True),
+            whole_group=params.body_bool(body, "whole_group", False))
     return await _answer(request, outcome)
 
 
@@ -53,8 +56,9 @@ async def unsnooze(request: web.Request) -> web.Response:
     """End a snooze now."""
     target = incident_id(request)
     body = await params.json_body(request, required=False)
-    outcome = await operate(request, "unsnooze", target, not_found=NOT_FOUND,
-                            whole_group=params.body_bool(body, "whole_group", False))
+    with refusals_as_http(NOT_FOUND):
+        outcome = await engine_of(request).unsnooze(
+            target, operator_of(request), whole_group=params.body_bool(body, "whole_group", False))
     return await _answer(request, outcome)
 
 
@@ -64,8 +68,9 @@ async def resolve(request: web.Request) -> web.Response:
     target = incident_id(request)
     body = await params.json_body(request)
     reason = params.body_text(body, "reason", required=True)
-    outcome = await operate(request, "resolve", target, not_found=NOT_FOUND, reason=reason,
-                            whole_group=params.body_bool(body, "whole_group", False))
+    with refusals_as_http(NOT_FOUND):
+        outcome = await engine_of(request).resolve(
+            target, operator_of(request), reason, whole_group=params.body_bool(body, "whole_group", False))
     return await _answer(request, outcome)
 
 
@@ -74,8 +79,9 @@ async def reopen(request: web.Request) -> web.Response:
     """Reopen a resolved incident (an optional reason goes on its timeline)."""
     target = incident_id(request)
     body = await params.json_body(request, required=False)
-    outcome = await operate(request, "reopen", target, not_found=NOT_FOUND,
-                            reason=params.body_text(body, "reason", required=False))
+    with refusals_as_http(NOT_FOUND):
+        outcome = await engine_of(request).reopen(
+            target, operator_of(request), params.body_text(body, "reason", required=False))
     return await _answer(request, outcome)
 
 
@@ -83,11 +89,14 @@ def _pause_handler(kind: str, method: str):
     async def handler(request: web.Request) -> web.Response:
         raw = request.match_info["ref"]
         await params.json_body(request, required=False)  # none expected; a malformed one is refused
+        engine, operator = engine_of(request), operator_of(request)
+        operation = engine.pause if method == "pause" else engine.unpause
         number = params.digits(raw)
         refs = ([number] if number is not None and number <= params.MAX_ID else []) + [raw]
         for i, ref in enumerate(refs):  # a row id first, then the YAML id (which may be digits too)
             try:
-                outcome = await operate(request, method, kind, ref)
+                with refusals_as_http():
+                    outcome = await operation(kind, ref, operator)
                 break
             except ApiError as exc:
                 if exc.status != 404 or i == len(refs) - 1:

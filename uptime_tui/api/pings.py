@@ -17,28 +17,18 @@ config, so the engine only ever sees tokens.
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Awaitable, Callable
 
 from aiohttp import web
 
 from uptime_tui.api import app_keys
 from uptime_tui.api.params import digits
+from uptime_tui.engine.pings import Ping
+from uptime_tui.engine.port import EnginePort
 
 BODY_LIMIT = 10 * 1024  # bytes of a ping's body that are kept
 SUFFIXES = {"": "success", "start": "start", "fail": "fail", "log": "log"}
-
-
-@dataclass(frozen=True)
-class Ping:
-    """One ping as received."""
-
-    token: str
-    kind: str  # success, start, fail, exit, log (keeps the body, changes no state)
-    exit_status: int | None = None
-    body: str | None = None
-    remote_addr: str | None = None
-    user_agent: str | None = None
 
 
 # Returns False when no (active) heartbeat has this token.
@@ -108,18 +98,17 @@ class _SlugIndex:
         self._config = None
         self._ids: dict[str, str] = {}
 
-    def is_ping_key(self, engine, text: str) -> bool:
+    def is_ping_key(self, engine: EnginePort | None, text: str) -> bool:
         key = engine.config.settings.ping_key if engine is not None else None
         # In constant time, as API tokens are compared: the key unlocks every heartbeat.
         return key is not None and hmac.compare_digest(key.encode(), text.encode("utf-8", "surrogatepass"))
 
-    def token(self, engine, slug: str) -> str | None:
+    def token(self, engine: EnginePort, slug: str) -> str | None:
         config = engine.config
         if config is not self._config:
             self._ids = {heartbeat.ping_slug: heartbeat.id for heartbeat in config.heartbeats}
             self._config = config
-        tracked = engine.heartbeats.get(self._ids.get(slug, ""))
-        return tracked.token if tracked is not None else None  # the YAML's, or the generated one
+        return engine.heartbeat_token(self._ids.get(slug, ""))
 
 
 async def _ping_from(request: web.Request, token: str, kind: str, status: int | None) -> Ping:

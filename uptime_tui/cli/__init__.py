@@ -179,18 +179,14 @@ def run_console(args) -> int:
     if isinstance(opened, int):
         return opened
     config, database = opened
-    from uptime_tui.engine.runner import EngineThread
-    from uptime_tui.engine.service import Engine
+    from uptime_tui.api.listener import Listener
+    from uptime_tui.runtime.assembly import Runtime, RuntimeOptions
+    from uptime_tui.runtime.engine_thread import EngineThread
     from uptime_tui.tui.app import build_app
 
-    companions = ()
-    if args.demo:
-        from uptime_tui.demo import DemoTargets
-
-        s = config.settings
-        companions = (DemoTargets(f"http://{s.listen_host}:{s.listen_port}"),)
     _log_to_file(args.verbose)  # the terminal belongs to the console
-    engine = EngineThread(lambda: Engine(config, database), companions, config_path=config.source)
+    options = RuntimeOptions(watch=config.source, demo=args.demo)
+    engine = EngineThread(lambda: Runtime(config, database, options, listener=Listener))
     build_app(config, operator=operator_name(args, config), engine=engine).run()
     database.close()
     return EXIT_OK
@@ -217,43 +213,17 @@ def run_serve(args) -> int:
         logging.getLogger("uptime_tui").info("stopped before the engine started")
         database.close()
         return EXIT_OK
+    from uptime_tui.api.listener import Listener
+    from uptime_tui.runtime.serve import serve
+
     try:
-        asyncio.run(_serve(config, database, str(find_config_path(args.config)), early_stop))
+        asyncio.run(serve(config, database, str(find_config_path(args.config)), early_stop, Listener))
     except OSError as exc:  # e.g. the listen address is taken
         print(f"cannot serve: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     finally:
         database.close()
     return EXIT_OK
-
-
-async def _serve(config: Config, database, config_path: str, early_stop: list[int]) -> None:
-    import asyncio
-    import logging
-    import signal
-
-    from uptime_tui.engine.reload import ConfigWatcher
-    from uptime_tui.engine.service import Engine
-
-    log = logging.getLogger("uptime_tui")
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for stop_signal in (signal.SIGTERM, signal.SIGINT):  # first: a stop during start-up is clean too
-        loop.add_signal_handler(stop_signal, stopping.set)
-    if early_stop:  # came between the check above and the loop's handlers
-        stopping.set()
-    engine = Engine(config, database)
-    await engine.start()
-    s = config.settings
-    log.info("serving %d monitors and %d heartbeats; listening on http://%s:%d",
-             len(config.monitors), len(config.heartbeats), s.listen_host, s.listen_port)
-    watcher = ConfigWatcher(config_path, engine)
-    watching = asyncio.create_task(watcher.run())
-    loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(watcher.reload()))
-    await stopping.wait()
-    log.info("stopping")
-    watching.cancel()
-    await engine.stop()
 
 
 def configure_logging(handler, *, verbose: bool = False) -> None:

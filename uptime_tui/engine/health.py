@@ -1,5 +1,5 @@
 """How the engine itself is doing, as opposed to what it watches: the console header, the log and
-`GET /health` show the same picture.
+`GET /health` show the same picture (the listener adds its own connection counts to the latter).
 
 The engine's own troubles (a database it cannot write, no descriptors left for a check) are never
 counted against a monitor: a check that could not run because the engine ran out of descriptors
@@ -28,10 +28,6 @@ class EngineHealth:
     database: DatabaseHealth
     checks_skipped: int  # checks that could not run for the engine's own lack of descriptors
     short_of_descriptors_since: datetime | None
-    listener_connections: int | None
-    listener_limit: int | None
-    listener_dropped: int  # new connections dropped: every open one was busy
-    listener_evicted: int = 0  # idle connections closed to make room for new ones
 
     @property
     def ok(self) -> bool:
@@ -48,7 +44,7 @@ class EngineHealth:
         return found
 
     def to_dict(self) -> dict:
-        """The health endpoint's body."""
+        """The health endpoint's body, but for the listener's part (api/health.py adds it)."""
         db = self.database
         return {
             "status": "ok" if self.ok else "degraded", "problems": self.problems(),
@@ -58,8 +54,6 @@ class EngineHealth:
                          "buffer_size": db.buffer_size},
             "checks_skipped": self.checks_skipped,
             "short_of_descriptors_since": _iso(self.short_of_descriptors_since),
-            "listener": {"connections": self.listener_connections, "limit": self.listener_limit,
-                         "dropped": self.listener_dropped, "idle_closed": self.listener_evicted},
         }
 
 

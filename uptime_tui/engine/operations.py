@@ -13,6 +13,7 @@ from uptime_tui.rules import heartbeat_machine as hb_machine
 from uptime_tui.engine import operation_store as ops
 from uptime_tui.rules.actions import IncidentView
 from uptime_tui.engine.escalation_store import apply_escalations
+from uptime_tui.operator import OperationRefused, Operator, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -20,40 +21,40 @@ log = logging.getLogger(__name__)
 class Commands:
     """acknowledge, snooze, unsnooze, resolve, reopen, destroy, pause, unpause, escalate."""
 
-    async def acknowledge(self, incident_id: int, operator: ops.Operator, *,
-                          whole_group: bool = False) -> ops.Outcome:
+    async def acknowledge(self, incident_id: int, operator: Operator, *,
+                          whole_group: bool = False) -> Outcome:
         """Acknowledge an incident (or its whole group): escalation stops. First one wins."""
         return await self._operate(ops.acknowledge, incident_id, operator, whole_group)
 
-    async def snooze(self, incident_id: int, operator: ops.Operator, *, duration=None, until=None,
-                     cancel_on_updates: bool = True, whole_group: bool = False) -> ops.Outcome:
+    async def snooze(self, incident_id: int, operator: Operator, *, duration=None, until=None,
+                     cancel_on_updates: bool = True, whole_group: bool = False) -> Outcome:
         """Snooze for a timedelta `duration` or until an aware datetime `until`."""
         return await self._operate(ops.snooze, incident_id, operator, duration=duration, until=until,
                                    cancel_on_updates=cancel_on_updates, whole_group=whole_group)
 
-    async def unsnooze(self, incident_id: int, operator: ops.Operator, *,
-                       whole_group: bool = False) -> ops.Outcome:
+    async def unsnooze(self, incident_id: int, operator: Operator, *,
+                       whole_group: bool = False) -> Outcome:
         """End a snooze now."""
         return await self._operate(ops.unsnooze, incident_id, operator, whole_group)
 
-    async def resolve(self, incident_id: int, operator: ops.Operator, reason: str, *,
-                      whole_group: bool = False) -> ops.Outcome:
+    async def resolve(self, incident_id: int, operator: Operator, reason: str, *,
+                      whole_group: bool = False) -> Outcome:
         """Resolve by hand with a reason; the monitor opens no incident of that kind until it is up."""
         return await self._operate(ops.resolve, incident_id, operator, reason, whole_group)
 
-    async def reopen(self, incident_id: int, operator: ops.Operator, reason: str | None = None) -> ops.Outcome:
+    async def reopen(self, incident_id: int, operator: Operator, reason: str | None = None) -> Outcome:
         """Reopen a resolved incident."""
         return await self._operate(ops.reopen, incident_id, operator, reason)
 
-    async def destroy(self, incident_id: int, operator: ops.Operator) -> ops.Outcome:
+    async def destroy(self, incident_id: int, operator: Operator) -> Outcome:
         """Delete an incident (the audit log keeps the record)."""
         return await self._operate(ops.destroy, incident_id, operator)
 
-    async def pause(self, kind: str, ref: int | str, operator: ops.Operator) -> ops.Outcome:
+    async def pause(self, kind: str, ref: int | str, operator: Operator) -> Outcome:
         """Pause a monitor or heartbeat (by row id or YAML id): no checks, pings or incidents."""
         return await self._set_paused(kind, ref, operator, True)
 
-    async def unpause(self, kind: str, ref: int | str, operator: ops.Operator) -> ops.Outcome:
+    async def unpause(self, kind: str, ref: int | str, operator: Operator) -> Outcome:
         """Resume a paused monitor or heartbeat."""
         return await self._set_paused(kind, ref, operator, False)
 
@@ -65,7 +66,7 @@ class Commands:
         self._announce(payloads)
         return payloads
 
-    async def _operate(self, job, *args, **kwargs) -> ops.Outcome:
+    async def _operate(self, job, *args, **kwargs) -> Outcome:
         now = self.clock()
         applied = await self.writer.run_async(lambda: job(self._scope(now), *args, **kwargs))
         for kind, key, incident_id in applied.closed:
@@ -89,13 +90,13 @@ class Commands:
                             flapping=row.flapping)
         await self._change_state(tracked, lambda state: None if state.status == "up" else state.with_incident(view))
 
-    async def _set_paused(self, kind: str, ref: int | str, operator: ops.Operator, paused: bool) -> ops.Outcome:
+    async def _set_paused(self, kind: str, ref: int | str, operator: Operator, paused: bool) -> Outcome:
         tracked = self._find(kind, ref)
         now = self.clock()
         applied = await self.writer.run_async(
             lambda: ops.set_paused(self._scope(now), tracked.resource, operator, paused))
         tracked.paused = paused
-        if kind == "monitor" and self.options.probes:
+        if kind == "monitor" and self.probe is not None:
             self._schedule()
         elif not paused:  # the period starts now, not at the last ping before the pause
             await self._change_state(
@@ -105,12 +106,12 @@ class Commands:
 
     def _find(self, kind: str, ref: int | str):
         if kind not in ("monitor", "heartbeat"):
-            raise ops.OperationRefused("invalid", f"unknown kind {kind!r}: monitor or heartbeat")
+            raise OperationRefused("invalid", f"unknown kind {kind!r}: monitor or heartbeat")
         pool = self.monitors if kind == "monitor" else self.heartbeats
         found = pool.get(ref) if isinstance(ref, str) else next(
             (t for t in pool.values() if t.resource.row_id == ref), None)
         if found is None:
-            raise ops.OperationRefused("not_found", f"{kind} {ref} not found")
+            raise OperationRefused("not_found", f"{kind} {ref} not found")
         return found
 
     async def _escalation_loop(self) -> None:

@@ -1,5 +1,9 @@
 """Engine: the running system, and the one facade the console, the API and the CLI use.
 
+It knows nothing of HTTP nor of how notifications go out: the runtime (runtime/) builds the
+probe, the notifier and the listener and hands the engine what it calls, a `probe(monitor)`
+coroutine function and a notifier to wake, so this module loads no HTTP client or server.
+
 Checks and pings go through the pure state machines; every step with actions is applied by the
 writer thread in one transaction (incident, evidence, events, state) and only then published to
 subscribers. Check results go to the writer's batches. Counters that change on every check are
@@ -13,17 +17,15 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Awaitable, Callable, Protocol
 
 import peewee
 
 from uptime_tui import audit
 from uptime_tui import config as cfg
 from uptime_tui import events
-from uptime_tui.api.listener import Listener
-from uptime_tui.api.pings import Ping
-from uptime_tui.checks import ProbeClient, run_check
-from uptime_tui.engine import descriptors
+from uptime_tui.engine.pings import Ping
+from uptime_tui.results import CheckResult
 from uptime_tui.rules import heartbeat_machine as hb_machine
 from uptime_tui.rules import monitor_machine
 from uptime_tui.engine.step_store import Scope, StaleStep, apply_step
@@ -33,7 +35,6 @@ from uptime_tui.engine.health import DescriptorShortage, EngineHealth
 from uptime_tui.rules.maintenance import in_maintenance
 from uptime_tui.engine.scheduler import Scheduler
 from uptime_tui.engine.tracked import Tracked, read_back, track
-from uptime_tui.notify import Notifier
 from uptime_tui.store.models import HeartbeatPing
 from uptime_tui.store.retention import run_retention
 from uptime_tui.store.sync import DefinitionChange
@@ -50,24 +51,39 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+# Runs one check of a monitor; the runtime binds it to its HTTP client and region.
+Probe = Callable[[cfg.Monitor], Awaitable[CheckResult]]
+
+
+class NotifierHandle(Protocol):
+    """What the engine needs of the notifier the runtime built (notify.Notifier)."""
+
+    def wake(self) -> None:
+        """Outbox rows were committed: deliver now rather than at the next poll."""
+
+    def reload(self, config: cfg.Config) -> None:
+        """Use a new config's channels."""
+
+
 @dataclass
 class EngineOptions:
     """How the engine runs (tests shrink the timings)."""
 
-    listen: bool = True
-    max_concurrent: int = 256
-    cafile: str | None = None
+    max_concurrent: int = 256  # checks running at once
     rules: monitor_machine.Rules = field(default_factory=monitor_machine.Rules)
     escalation_tick: float = 5.0  # how often due escalations and snooze ends are looked for
     retention_every: float = 3600.0  # how often old history is rolled up and deleted (also at start)
-    probes: bool = True  # False: no checks run on their own (tests feed record_result)
-    notify: bool = True  # deliver the outbox from this process
 
 
 class Engine(Commands):
-    """Runs the checks and heartbeats of a config against a database."""
+    """Runs the checks and heartbeats of a config against a database.
 
-    def __init__(self, config: cfg.Config, database: peewee.Database, *,
+    Without a `probe` no check runs on its own (tests feed `record_result`). `notifier`, when the
+    runtime delivers notifications, is set before `start()`: the notifier writes through this
+    engine's `writer`, so it is built after the engine.
+    """
+
+    def __init__(self, config: cfg.Config, database: peewee.Database, *, probe: Probe | None = None,
                  options: EngineOptions | None = None, clock: Callable[[], datetime] = utcnow):
         self.config = config
         self.database = database
@@ -85,58 +101,48 @@ class Engine(Commands):
         self._row_ids: dict[str, int] = {}  # monitor YAML id -> row id, rebuilt on (re)load only
         self.writer = Writer(database, lambda: self._row_ids)
         self.scheduler = Scheduler(self._check, self.options.max_concurrent)
-        self.client: ProbeClient | None = None
-        self.listener: Listener | None = None
-        self.notifier: Notifier | None = None
+        self.probe = probe
+        self.notifier: NotifierHandle | None = None
         self.shortage = DescriptorShortage()
+        self._final_flush = None  # the last states' writer job, queued by halt()
 
     # --- lifecycle ------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Sync the config into the database, load state, start checks, heartbeats and listener."""
+        """Sync the config into the database, load state, start checks and heartbeats."""
         self.writer.start()
-        if self.options.notify:  # first, so the sync's audit entries reach audit streams
-            self.notifier = Notifier(self.config, self.database, self.writer, self.clock)
-            await self.notifier.start()
         await self._apply_config(self.config)
-        self.client = await ProbeClient(cafile=self.options.cafile,
-                                        max_connections=self.options.max_concurrent).__aenter__()
-        if self.options.probes:
+        if self.probe is not None:
             self._schedule()
         self._tasks = [asyncio.create_task(self._heartbeat_loop(), name="heartbeats"),
                        asyncio.create_task(self._flush_loop(), name="state-flush"),
                        asyncio.create_task(self._escalation_loop(), name="escalation"),
                        asyncio.create_task(self._retention_loop(), name="retention")]
-        if self.options.listen:
-            s = self.config.settings
-            budget = descriptors.plan(self.options.max_concurrent)
-            log.info(budget.describe())
-            self.listener = Listener(s.listen_host, s.listen_port, self.receive_ping, engine=self,
-                                     max_connections=budget.listener_connections)
-            await self.listener.start()
 
     def health(self) -> EngineHealth:
-        """The engine's own state: its database, its descriptors, its listener."""
-        cap = self.listener.connections if self.listener is not None else None
-        return EngineHealth(self.writer.health(), self.shortage.skipped, self.shortage.since,
-                            cap.open if cap else None, cap.limit if cap else None,
-                            cap.refused if cap else 0, cap.evicted if cap else 0)
+        """The engine's own state: its database and its descriptors."""
+        return EngineHealth(self.writer.health(), self.shortage.skipped, self.shortage.since)
 
     async def stop(self) -> None:
-        """Stop checks and the listener, persist state, drain the writer."""
+        """Stop, persist state and drain the writer: `halt()` then `close()`, for an engine that
+        runs without a notifier (the runtime calls the two itself, the notifier's stop between)."""
+        await self.halt()
+        await self.close()
+
+    async def halt(self) -> None:
+        """Stop checks, heartbeats and timers; queue the last states for the writer, which keeps
+        running until `close()` (a notifier writes through it while it stops)."""
         await self.scheduler.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self.listener is not None:
-            await self.listener.stop()
-        if self.client is not None:
-            await self.client.__aexit__(None, None, None)
         # Not awaited: with the database unreachable, the writer gives up only once told to stop.
-        final_flush = self.writer.run(self._state_flush()) if self._dirty else None
-        if self.notifier is not None:
-            await self.notifier.stop()
+        self._final_flush = self.writer.run(self._state_flush()) if self._dirty else None
+
+    async def close(self) -> None:
+        """Drain the writer (after `halt()`): everything queued is stored, or given up on."""
         await asyncio.get_running_loop().run_in_executor(None, self.writer.stop)
+        final_flush, self._final_flush = self._final_flush, None
         if final_flush is not None and final_flush.done() and final_flush.exception() is not None:
             log.error("the last states were not stored: %s", final_flush.exception())
 
@@ -146,7 +152,7 @@ class Engine(Commands):
         self.config = config
         if self.notifier is not None:
             self.notifier.reload(config)
-        if self.options.probes:
+        if self.probe is not None:
             self._schedule()
         return changes
 
@@ -171,7 +177,7 @@ class Engine(Commands):
         self.scheduler.set_monitors(t.item for t in self.monitors.values() if not t.paused)
 
     async def _check(self, monitor: cfg.Monitor) -> None:
-        result = await run_check(monitor, self.client, self.region)
+        result = await self.probe(monitor)
         if result.engine_fault:  # the engine's trouble, not the monitor's: no result, no step
             self.shortage.skipped_check(monitor.id, result.engine_fault, self.clock())
             return
@@ -236,6 +242,11 @@ class Engine(Commands):
 
     # --- heartbeats -----------------------------------------------------------------------------
 
+    def heartbeat_token(self, heartbeat_id: str) -> str | None:
+        """The token a heartbeat's pings carry (the YAML's, or the one generated for it)."""
+        tracked = self.heartbeats.get(heartbeat_id)
+        return tracked.token if tracked is not None else None
+
     async def receive_ping(self, ping: Ping) -> bool:
         """A ping from the listener; False when no active heartbeat has its token."""
         key = self._tokens.get(ping.token)
@@ -281,8 +292,6 @@ class Engine(Commands):
 
     def _tracked(self, kind: str, key: str) -> Tracked | None:
         return (self.monitors if kind == "monitor" else self.heartbeats).get(key)
-
-
     # --- persistence ----------------------------------------------------------------------------
 
     def _scope(self, now: datetime) -> Scope:

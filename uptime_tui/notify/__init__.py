@@ -22,8 +22,24 @@ not, retry and give-up), `render` (pure: webhook bodies, Apprise text, digests),
 and queries), `webhook` (signing, POST), `apprise_sender`, `delivery` (the loop), `redact`.
 """
 
-from uptime_tui.notify.delivery import Notifier, NotifierOptions, Outcome
-from uptime_tui.notify.outbox import enqueue, enqueue_audit
-from uptime_tui.notify.plan import RetryPolicy
+from importlib import import_module
+
+# Loaded on first use: the engine enqueues (outbox) inside its transactions but must not import
+# the HTTP and Apprise clients that delivery brings; only the runtime, which delivers, does.
+_LAZY = {
+    "Notifier": "uptime_tui.notify.delivery",
+    "NotifierOptions": "uptime_tui.notify.delivery",
+    "Outcome": "uptime_tui.notify.delivery",
+    "enqueue": "uptime_tui.notify.outbox",
+    "enqueue_audit": "uptime_tui.notify.outbox",
+    "RetryPolicy": "uptime_tui.notify.plan",
+}
 
 __all__ = ["Notifier", "NotifierOptions", "Outcome", "RetryPolicy", "enqueue", "enqueue_audit"]
+
+
+def __getattr__(name: str):
+    """Import an export's module on first use."""
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.screen import Screen
 
 from uptime_tui.config import Config
-from uptime_tui.engine.operation_store import OperationRefused, Operator
+from uptime_tui.operator import OperationRefused, Operator
 from uptime_tui.tui.collector import Collector
 from uptime_tui.tui.dialogs.resolve import ResolveDialog
 from uptime_tui.tui.dialogs.snooze import SnoozeDialog
