@@ -12,10 +12,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE.parent / "tests"))  # the recorded demo and its fixed clock
 
 from uptime_tui.config import load_config  # noqa: E402
-from uptime_tui.demo import FixedClock, seed_start  # noqa: E402
-from uptime_tui.runtime.recorded_demo import record_demo  # noqa: E402
+from support.clock import FixedClock, seed_start  # noqa: E402
+from support.recording import record_demo  # noqa: E402
 from uptime_tui.store import open_database  # noqa: E402
 from uptime_tui.tui.app import build_app  # noqa: E402
 

@@ -18,7 +18,7 @@ from uptime_tui.operator import Operator
 from uptime_tui.runtime.assembly import Runtime, RuntimeOptions
 from uptime_tui.runtime.engine_thread import EngineThread
 from uptime_tui.store import open_database
-from uptime_tui.demo import FixedClock
+from support.clock import FixedClock
 from uptime_tui.ping_urls import curl_line, ping_url
 from uptime_tui.store.models import AuditEntry, Heartbeat, Incident, Monitor
 from uptime_tui.store.sync import sync_definitions

@@ -12,7 +12,7 @@ import pytest
 from rich.color import Color as RichColor
 
 from support.console import recorded_demo
-from uptime_tui.demo import FixedClock
+from support.clock import FixedClock
 from uptime_tui.store import open_database
 from uptime_tui.tui import format as fmt
 from uptime_tui.tui.app import build_app

@@ -8,7 +8,7 @@ from textual.widgets import Static
 from textual.widgets._toast import Toast
 
 from support.console import recorded_demo
-from uptime_tui.demo import FixedClock
+from support.clock import FixedClock
 from uptime_tui.store import open_database
 from uptime_tui.store.models import AuditEntry, Event
 from uptime_tui.tui.app import build_app

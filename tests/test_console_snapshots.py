@@ -5,7 +5,7 @@ demo with a fixed clock. Update after an intended change: pytest --snapshot-upda
 import pytest
 
 from support.console import recorded_demo
-from uptime_tui.demo import FixedClock
+from support.clock import FixedClock
 from uptime_tui.store import open_database
 from uptime_tui.tui.app import build_app
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from test_api_support import WRITE, Clock, config, running
+from support.api import WRITE, Clock, config, running
 from uptime_tui.api.listener import Listener
 from uptime_tui.engine.health import EngineHealth
 from uptime_tui.operator import OperationRefused, Operator, Outcome

@@ -82,28 +82,3 @@ class DemoTargets:
                     await client.post(f"{self.ping_base}/ping/{DEMO_JOB_TOKEN}", content=b"demo run")
                 except httpx.HTTPError:
                     pass  # the listener is not up yet; the next run pings again
-
-
-# --- a recorded demo's clock, for snapshot tests and screenshots (runtime/recorded_demo.py) ---
-
-class FixedClock:
-    """A clock that only moves when told (snapshots and screenshots need a stable 'now')."""
-
-    def __init__(self, now):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **delta) -> None:
-        """Move the clock forward."""
-        from datetime import timedelta
-
-        self.now += timedelta(**delta)
-
-
-def seed_start():
-    """The fixed moment a recorded demo starts at."""
-    from datetime import datetime, timezone
-
-    return datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)

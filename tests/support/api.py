@@ -9,7 +9,7 @@ import httpx
 
 from uptime_tui.results import CheckResult
 from uptime_tui.config import parse_config
-from uptime_tui.demo import FixedClock
+from support.clock import FixedClock
 from uptime_tui.api.listener import Listener
 from uptime_tui.engine.service import EngineOptions
 from uptime_tui.runtime.assembly import Runtime, RuntimeOptions

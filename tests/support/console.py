@@ -4,8 +4,8 @@ import asyncio
 from pathlib import Path
 
 from uptime_tui.config import load_config
-from uptime_tui.demo import FixedClock, seed_start
-from uptime_tui.runtime.recorded_demo import record_demo
+from support.clock import FixedClock, seed_start
+from support.recording import record_demo
 from uptime_tui.store import open_database
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,17 +1,18 @@
 """A recorded demo: ten minutes of the demo config played into a database with a fixed clock,
-for the console's snapshot tests and the screenshots (the live demo is demo.py's targets)."""
+for the console's snapshot tests and screenshots/render.py (the live demo is uptime_tui/demo.py)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from uptime_tui.demo import FixedClock
 from uptime_tui.engine.pings import Ping
 from uptime_tui.engine.service import EngineOptions
 from uptime_tui.operator import Operator
 from uptime_tui.results import CheckResult
 from uptime_tui.runtime.assembly import Runtime, RuntimeOptions
 from uptime_tui.store.models import Incident
+
+from support.clock import FixedClock
 
 
 async def record_demo(config, database, clock: FixedClock, operator: str = "alice") -> None:
