@@ -133,7 +133,8 @@ class UptimeApp(App):
     # --- the engine ---------------------------------------------------------------------------
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Every worker's end, the screens' included: a failure is told and retried (failed_reads.py)."""
+        """Every worker's end, the screens' included (they hand theirs on: the message does not
+        bubble): a failure is told and retried (failed_reads.py)."""
         if event.state == WorkerState.ERROR:
             self.failed_reads.failed(event.worker)
         elif event.state == WorkerState.SUCCESS:

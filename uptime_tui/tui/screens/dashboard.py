@@ -151,6 +151,9 @@ class DashboardScreen(Screen):
         finally:
             self.post_message(self.LoadEnded())
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.app.on_worker_state_changed(event)  # the one handler: Textual does not bubble these
+
     def read_again(self, worker: Worker) -> None:
         """A load failed (see failed_reads.py): read every part again, the results included."""
         self.reload()

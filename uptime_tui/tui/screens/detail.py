@@ -77,6 +77,9 @@ class DetailScreen(Screen):
         if self.key is not None and self.concerns(message):
             self.reload()
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.app.on_worker_state_changed(event)  # the one handler: Textual does not bubble these
+
     def read_again(self, worker: Worker) -> None:
         """The read failed (see failed_reads.py): try again."""
         self.reload()
