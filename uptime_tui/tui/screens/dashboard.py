@@ -79,15 +79,14 @@ class DashboardScreen(Screen):
         self._loading: frozenset[str] | None = None  # the parts of the load in flight
         self._queued: set[str] = set()
         self._generation = 0  # bumped by a full reload; older loads skip their second read
+        self.panes: tuple[Pane, ...] = ()  # kept, not queried: every engine message visits them
 
     def compose(self) -> ComposeResult:
         clock = self.app.clock
         yield StatusBar(id="status-bar")
+        self.panes = (MonitorsPane(clock), IncidentsPane(clock), HeartbeatsPane(clock), EventsPane(clock))
         with Container(id="panes"):
-            yield MonitorsPane(clock)
-            yield IncidentsPane(clock)
-            yield HeartbeatsPane(clock)
-            yield EventsPane(clock)
+            yield from self.panes
         yield KeysFooter()
 
     def on_mount(self) -> None:
@@ -126,7 +125,7 @@ class DashboardScreen(Screen):
 
     def _start_load(self, parts: frozenset[str]) -> None:
         self._loading = parts
-        panes = [pane for pane in self.query(Pane) if pane.NAME in parts]
+        panes = [pane for pane in self.panes if pane.NAME in parts]
         self._load(panes, {pane.NAME: pane.read_started() for pane in panes}, self._generation)
 
     @work(thread=True, group="dashboard-load", exit_on_error=False, description="load the dashboard")
@@ -188,7 +187,7 @@ class DashboardScreen(Screen):
 
     def fold(self, message: EngineMessage) -> None:
         """Fold what the engine did into the panes; those that need it read again soon."""
-        for pane in self.query(Pane):
+        for pane in self.panes:
             if pane.fold(message):
                 self.schedule_reload(pane.NAME)
 
