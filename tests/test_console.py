@@ -22,7 +22,7 @@ from support.clock import FixedClock
 from uptime_tui.ping_urls import curl_line, ping_url
 from uptime_tui.store.models import AuditEntry, Heartbeat, Incident, Monitor
 from uptime_tui.store.sync import sync_definitions
-from uptime_tui.queries import dashboard as data
+from uptime_tui.queries import dashboard as queries
 from uptime_tui.tui.app import build_app
 from uptime_tui.tui.dialogs.resolve import ResolveDialog
 from uptime_tui.tui.dialogs.snooze import SnoozeDialog, parse_duration
@@ -155,12 +155,12 @@ async def test_a_load_read_before_an_acknowledgement_does_not_take_it_back(tmp_p
     async with console(tmp_path) as (app, pilot, clock):
         incident = await open_incident(app, pilot, clock)
         await focus_incident(app, pilot, incident.id)
-        stale, number = data.load_incidents(clock.now), app.dashboard._loads_started  # a load in flight
+        table = app.dashboard.table("incidents")
+        stale, number = queries.load_incidents(clock.now), table.reads_started  # a read in flight
         await pilot.press("a")
         await until(pilot, lambda: Incident.get_by_id(incident.id).acknowledged_by == "alice", "the acknowledgement")
-        table = app.dashboard.table("incidents")
         await until(pilot, lambda: table.get(incident.id).acknowledged_by == "alice" and not table.get(incident.id).pending)
-        app.dashboard.post_message(DashboardScreen.Loaded(incidents=stale, number=number))
+        app.dashboard.post_message(DashboardScreen.Loaded({"incidents": stale}, {"incidents": number}))
         await pilot.pause(0.1)
         assert any("✓ ack alice" in line for line in lines(table))
 

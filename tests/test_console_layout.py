@@ -9,10 +9,10 @@ from textual.widgets._toast import Toast
 
 from support.console import recorded_demo
 from support.clock import FixedClock
+from uptime_tui.queries.events import load_events
 from uptime_tui.store import open_database
 from uptime_tui.store.models import AuditEntry, Event
 from uptime_tui.tui.app import build_app
-from uptime_tui.tui.event_tail import load_events
 from uptime_tui.tui.screens.audit import AuditScreen
 from uptime_tui.tui.screens.help import HelpScreen
 

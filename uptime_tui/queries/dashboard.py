@@ -5,7 +5,7 @@ in a handful of queries whatever the number of monitors: one for the definitions
 (read as tuples: 10,000 peewee models cost more than the query), which the panes paint from
 first; then one for the recent results of every monitor (a window function) and two for the 24 h
 check counts, which fill the sparklines and uptime; one for incidents (the Events pane's rows
-are read by event_tail.py).
+are read by events.py).
 """
 
 from __future__ import annotations
@@ -104,21 +104,6 @@ class IncidentRow:
         if self.snoozed_until and self.snoozed_until > now:
             return "snoozed"
         return "acknowledged" if self.acknowledged_by else "new"
-
-
-def parse_dt(text: str | None) -> datetime | None:
-    """An ISO time from an event payload or a state dict, as an aware datetime."""
-    if not text:
-        return None
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def load_monitors(config, now: datetime) -> list[MonitorRow]:
-    """Every monitor with its recent response times and 24 h check counts."""
-    rows = load_monitor_rows(config, now)
-    fill_monitor_stats(rows, load_monitor_stats(now))
-    return rows
 
 
 def load_monitor_rows(config, now: datetime) -> list[MonitorRow]:

@@ -3,7 +3,10 @@
 The App owns the engine thread, the incident keys (a, s, r, o, p) and the toasts; screens say
 what is selected (`selected_incident()`, `selected_resource()`). Operations run on the
 engine's loop; the UI's loop awaits their outcome (never blocks on it), and an acknowledgement is
-shown at once, before the engine's writer confirms it.
+shown at once, before the engine's writer confirms it. The engine's events arrive as typed
+messages (messages.py), built on the engine's thread; the dashboard and the screen on top fold
+them. Every worker's failure goes through one handler (failed_reads.py): the console never exits
+because a read failed.
 """
 
 from __future__ import annotations
@@ -12,23 +15,25 @@ import asyncio
 from datetime import datetime, timezone
 from typing import Awaitable, Callable, Iterable
 
-from textual import events, work
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.filter import LineFilter, Monochrome, NoColor
 from textual.message import Message
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from uptime_tui.config import Config
 from uptime_tui.operator import OperationRefused, Operator
 from uptime_tui.tui.collector import Collector
 from uptime_tui.tui.dialogs.resolve import ResolveDialog
 from uptime_tui.tui.dialogs.snooze import SnoozeDialog
+from uptime_tui.tui.failed_reads import FailedReads
+from uptime_tui.tui.messages import EngineMessage, engine_message
 from uptime_tui.tui.screens.dashboard import DashboardScreen
 
 OPERATION_TIMEOUT = 15.0
 NO_COLOR_FILTER = NoColor()
-ALERTING = ("monitor.down", "heartbeat.down", "incident.started")
 
 
 def utcnow() -> datetime:
@@ -57,19 +62,6 @@ class UptimeApp(App):
     TITLE = "uptime-tui"
     BINDINGS = [Binding(key, action, label, show=key in ("a", "s", "r", "question_mark", "q"))
                 for key, action, label, _ in KEYS]
-
-    class EngineEvent(Message):
-        """An event published by the engine (posted from the engine's thread)."""
-
-        def __init__(self, payload: dict) -> None:
-            super().__init__()
-            self.payload = payload
-
-        def can_replace(self, message: Message) -> bool:
-            """A newer check of the same monitor supersedes one still queued (floods coalesce)."""
-            return (isinstance(message, UptimeApp.EngineEvent)
-                    and self.payload["event"] == message.payload["event"] == "monitor.checked"
-                    and self.payload["monitor_id"] == message.payload["monitor_id"])
 
     class EngineStarted(Message):
         """The engine synced the config and runs."""
@@ -106,6 +98,7 @@ class UptimeApp(App):
         self.dashboard = DashboardScreen()
         self._detail_screens: dict[type, Screen] = {}  # one of each kind, reused (see DetailScreen)
         self.collector = Collector()
+        self.failed_reads = FailedReads()
         region = config.settings.region if config else "-"
         self.sub_title = f"{region} · {operator}"
 
@@ -139,11 +132,19 @@ class UptimeApp(App):
 
     # --- the engine ---------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="engine")
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Every worker's end, the screens' included (they hand theirs on: the message does not
+        bubble): a failure is told and retried (failed_reads.py)."""
+        if event.state == WorkerState.ERROR:
+            self.failed_reads.failed(event.worker)
+        elif event.state == WorkerState.SUCCESS:
+            self.failed_reads.succeeded(event.worker)
+
+    @work(thread=True, exclusive=True, group="engine", exit_on_error=False, description="start the engine")
     def start_engine(self) -> None:
         """Start the engine's thread (syncing a large config takes a moment, off the UI loop)."""
         try:
-            self.engine.start(on_event=lambda payload: self.post_message(self.EngineEvent(payload)))
+            self.engine.start(on_event=lambda payload: self.post_message(engine_message(payload)))
         except Exception as exc:
             self.post_message(self.EngineFailed(exc))
         else:
@@ -160,15 +161,22 @@ class UptimeApp(App):
         """False while starting up or shutting down: the panes are not there."""
         return self.dashboard.is_mounted and bool(self.dashboard.children)
 
-    def on_uptime_app_engine_event(self, message: EngineEvent) -> None:
-        payload = message.payload
+    @on(EngineMessage)
+    def fold_engine_message(self, message: EngineMessage) -> None:
+        """What the engine did, into the dashboard and the screen on top; alerts as toasts."""
         if not self._dashboard_ready():
             return
-        self.dashboard.apply_event(payload)
-        if self.screen is not self.dashboard and hasattr(self.screen, "apply_event"):
-            self.screen.apply_event(payload)
-        if payload["event"] in ALERTING:
-            self.notify(payload["message"], severity="error", timeout=8)
+        self.dashboard.fold(message)
+        screen = self.screen
+        if screen is not self.dashboard:
+            if hasattr(screen, "fold"):
+                screen.fold(message)
+            elif hasattr(screen, "apply_event"):
+                # The audit screen still takes the event's name in a payload-shaped dict (it is
+                # moved to `fold` with the audit queries); it reads nothing else.
+                screen.apply_event({"event": message.name})
+        if message.alerting:
+            self.notify(message.text, severity="error", timeout=8)
 
     # --- operations ---------------------------------------------------------------------------
 
@@ -208,7 +216,7 @@ class UptimeApp(App):
             return
         self._operate(call, settle)
 
-    @work(group="operations")
+    @work(group="operations", exit_on_error=False, description="send the operation to the engine")
     async def _operate(self, call: Callable[[object], Awaitable], settle: Callable[[bool], None] | None = None) -> None:
         # Awaited, not waited for in a thread: a slow writer must not hold the thread pool that
         # the screens' database reads run in. Shielded: a timeout stops waiting, not the operation.
@@ -331,7 +339,7 @@ class UptimeApp(App):
             self.install_screen(screen, kind.__name__)
         self._read_detail(screen, key, self.screen)
 
-    @work(thread=True, exclusive=True, group="open-detail")
+    @work(thread=True, exclusive=True, group="open-detail", exit_on_error=False, description="open the details")
     def _read_detail(self, screen: Screen, key: int, origin: Screen) -> None:
         self.post_message(self.DetailRead(screen, key, type(screen).read(key), origin))
 

@@ -3,7 +3,8 @@
 The app builds one screen of each kind and shows every incident (or monitor) in it: composing a
 screen, its tables and its footer again for each one cost more than a key press may wait. What to
 show is read in a thread worker first (`UptimeApp.open_detail`), then shown in a single paint;
-events about it re-read it while it is on screen.
+the engine's messages about it re-read it while it is on screen, and so does a read that failed
+(after a delay: see failed_reads.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from textual import work
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
+from textual.worker import Worker
 
+from uptime_tui.tui.messages import EngineMessage
 from uptime_tui.tui.widgets.pane_table import PaneTable
 
 
@@ -66,15 +69,22 @@ class DetailScreen(Screen):
     def present(self, key: int, detail: Any) -> None:
         raise NotImplementedError
 
-    def concerns(self, payload: dict) -> bool:
-        """Whether an engine event is about what the screen shows."""
+    def concerns(self, message: EngineMessage) -> bool:
+        """Whether what the engine did is about what the screen shows."""
         raise NotImplementedError
 
-    def apply_event(self, payload: dict) -> None:
-        if self.key is not None and self.concerns(payload):
+    def fold(self, message: EngineMessage) -> None:
+        if self.key is not None and self.concerns(message):
             self.reload()
 
-    @work(thread=True, exclusive=True)
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.app.on_worker_state_changed(event)  # the one handler: Textual does not bubble these
+
+    def read_again(self, worker: Worker) -> None:
+        """The read failed (see failed_reads.py): try again."""
+        self.reload()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, description="read the details again")
     def reload(self) -> None:
         """Re-read what the screen shows, off the UI's loop."""
         key = self.key
@@ -96,10 +106,9 @@ class ResourceDetailScreen(DetailScreen):
     def _incidents(self) -> PaneTable:
         return self.query_one(f"#{self.kind}-incidents", PaneTable)
 
-    def concerns(self, payload: dict) -> bool:
-        """An event of this monitor or heartbeat, or of one of its incidents."""
-        return payload.get(f"{self.kind}_id") == self.key or (
-            payload.get("resource_type") == self.kind and payload.get("resource_id") == self.key)
+    def concerns(self, message: EngineMessage) -> bool:
+        """Anything about this monitor or heartbeat, or about one of its incidents."""
+        return message.resource == (self.kind, self.key)
 
     def selected_incident(self):
         """The incident under the cursor in the Incidents table, when that table has the focus."""

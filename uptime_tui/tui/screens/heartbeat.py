@@ -20,7 +20,7 @@ from textual.widgets import Static
 
 from uptime_tui.rules.heartbeat_machine import expectation
 from uptime_tui.ping_urls import curl_line, ping_url
-from uptime_tui.queries import dashboard as data
+from uptime_tui.queries import dashboard as queries
 from uptime_tui.tui import format as fmt
 from uptime_tui.queries.heartbeat_detail import HeartbeatDetail, heartbeat_detail
 from uptime_tui.tui.screens.detail import ResourceDetailScreen
@@ -59,9 +59,9 @@ class HeartbeatTimes(Widget):
     """Last ping, last run and next deadline, relative to now: one line, repainted every second."""
 
     DEFAULT_CSS = "HeartbeatTimes { height: 1; }"
-    row: data.HeartbeatRow | None = None
+    row: queries.HeartbeatRow | None = None
 
-    def show(self, row: data.HeartbeatRow | None) -> None:
+    def show(self, row: queries.HeartbeatRow | None) -> None:
         self.row = row
         self.refresh()
 
@@ -119,12 +119,12 @@ class HeartbeatScreen(ResourceDetailScreen):
         if self.app.screen is self and self.key is not None:
             self.reload()
 
-    def _row(self, detail: HeartbeatDetail) -> data.HeartbeatRow:
+    def _row(self, detail: HeartbeatDetail) -> queries.HeartbeatRow:
         """The dashboard's row (kept current by the engine's events), else the one read."""
         row = self.app.dashboard.table("heartbeats").get(detail.id)
         if row is None:
             row = detail.row
-            row.next_expected = data.next_expected(self.app.config, row, self.app.clock())
+            row.next_expected = queries.next_expected(self.app.config, row, self.app.clock())
         return row
 
     def present(self, heartbeat_id: int, detail: HeartbeatDetail | None) -> None:

@@ -7,8 +7,9 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from uptime_tui.queries import dashboard as data
+from uptime_tui.queries import dashboard as queries
 from uptime_tui.tui import format as fmt
+from uptime_tui.tui.messages import EngineMessage, IncidentChanged
 from uptime_tui.tui.screens.detail import DetailScreen
 from uptime_tui.tui.tones import tone_styles
 from uptime_tui.tui.widgets.keys_footer import KeysFooter
@@ -42,7 +43,7 @@ def _numbered(rows: list[tuple]) -> list[tuple]:
 class IncidentScreen(DetailScreen):
     """The keys a, s, r, o and p act on this incident; esc goes back."""
 
-    read = staticmethod(data.incident_detail)
+    read = staticmethod(queries.incident_detail)
 
     def compose(self) -> ComposeResult:
         clock = lambda: self.app.clock()  # noqa: E731
@@ -54,7 +55,7 @@ class IncidentScreen(DetailScreen):
                             clock=clock, id="evidence", empty="no evidence")
         yield KeysFooter()
 
-    def present(self, incident_id: int, detail: data.IncidentDetail | None) -> None:
+    def present(self, incident_id: int, detail: queries.IncidentDetail | None) -> None:
         if detail is None:
             self.query_one("#incident-head", Static).update(
                 f"Incident #{incident_id} was deleted (esc to go back)")
@@ -67,13 +68,15 @@ class IncidentScreen(DetailScreen):
         self.query_one("#timeline", PaneTable).set_rows(_numbered(detail.timeline))
         self.query_one("#evidence", PaneTable).set_rows(_numbered(detail.evidence))
 
-    def concerns(self, payload: dict) -> bool:
-        """Events about this incident (or its group)."""
-        return payload.get("incident_id") == self.key or bool(
+    def concerns(self, message: EngineMessage) -> bool:
+        """Anything about this incident (or its group)."""
+        if not isinstance(message, IncidentChanged):
+            return False
+        return message.incident_id == self.key or bool(
             self.detail and self.detail.incident.group_id
-            and payload.get("incident_id") in {i.id for i in self.detail.group})
+            and message.incident_id in {i.id for i in self.detail.group})
 
-    def _show_head(self, i: data.IncidentRow, group_size: int) -> None:
+    def _show_head(self, i: queries.IncidentRow, group_size: int) -> None:
         """The incident's summary lines."""
         now = self.app.clock()
         head = self.query_one("#incident-head", Static)
@@ -119,7 +122,7 @@ class IncidentScreen(DetailScreen):
 
         return settle
 
-    def selected_incident(self) -> data.IncidentRow | None:
+    def selected_incident(self) -> queries.IncidentRow | None:
         """This incident."""
         return self.detail.incident if self.detail else None
 

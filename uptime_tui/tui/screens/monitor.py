@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
-from uptime_tui.queries import dashboard as data
+from uptime_tui.queries import dashboard as queries
 from uptime_tui.tui import format as fmt
 from uptime_tui.tui.screens.detail import ResourceDetailScreen
 from uptime_tui.tui.tones import tone_styles
@@ -54,7 +54,7 @@ class MonitorScreen(ResourceDetailScreen):
     """enter on an incident opens it; p pauses or resumes; esc goes back."""
 
     kind = "monitor"
-    read = staticmethod(data.monitor_detail)
+    read = staticmethod(queries.monitor_detail)
 
     def compose(self) -> ComposeResult:
         clock = lambda: self.app.clock()  # noqa: E731
@@ -69,7 +69,7 @@ class MonitorScreen(ResourceDetailScreen):
                             search=lambda i: f"#{i.id} {i.type} {i.cause or ''}", empty="no incidents")
         yield KeysFooter()
 
-    def present(self, monitor_id: int, detail: data.MonitorDetail | None) -> None:
+    def present(self, monitor_id: int, detail: queries.MonitorDetail | None) -> None:
         head = self.query_one("#monitor-head", Static)
         if detail is None:
             head.update(f"Monitor {monitor_id} was removed (esc to go back)")

@@ -1,19 +1,21 @@
 """A PaneTable's columns and how one of its lines is cut into cells: pure functions of text and
-widths, no widget state (the pane caches their results per width and per style change)."""
+widths, no widget state (the pane caches their results per width and per style change).
+
+A row's line is built as plain texts and styles rather than through rich's Text.render: a pane
+repaints every visible line each second, and this is most of that cost."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-if TYPE_CHECKING:
-    from uptime_tui.tui.format import Badge
+from uptime_tui.tui.format import Badge
 
 
 @dataclass(frozen=True)
@@ -66,3 +68,47 @@ def strip(texts: list[str], styles: list[Style], width: int, rest: Style | None 
     if used < width:
         segments.append(Segment(" " * (width - used), rest or styles[0]))
     return Strip(segments).crop(0, width) if used > width else Strip(segments, width)
+
+
+def row_cells(row: Any, layout: list[tuple[Column, int]], now: datetime, width: int, base: Style,
+              tones: dict[str, Style]) -> tuple[list[str], list[Style]]:
+    """A row's cells in `width` cells, with their styles: `base`, and a badge's tone on its words."""
+    texts, styles = [], []
+    for i, (column, cell_width) in enumerate(layout):
+        value = column.render(row, now)
+        if i:
+            texts.append(" ")
+            styles.append(base)
+        if isinstance(value, Badge):  # its tone on its words only: reverse video (NO_COLOR)
+            fitted = fit(value.text, cell_width)  # made a block of the padding too
+            words = fitted.rstrip(" ")
+            texts += [words, fitted[len(words):]]
+            styles += [tones[value.tone], base]
+        else:
+            texts.append(fit(str(value), cell_width))
+            styles.append(base)
+    used = sum(cell_len(text) for text in texts)
+    if used < width:
+        texts.append(" " * (width - used))
+        styles.append(base)
+    return texts, styles
+
+
+def scrollbar_cell(line: int, shown: int, total: int, top: int) -> str:
+    """The scroll bar's cell on a row line: the thumb where the rows shown are, else blank."""
+    if total <= shown:
+        return " "
+    thumb = max(1, shown * shown // total)
+    start = round(top * (shown - thumb) / (total - shown))
+    return "▐" if start <= line < start + thumb else " "
+
+
+def title_line(title: str, shown: int, total: int, filter_text: str, filtering: bool) -> str:
+    """A pane's title line: its name, the rows shown of all, the filter."""
+    counts = f"{shown}/{total}" if filter_text else f"{total}"
+    text = f" {title} ({counts})"
+    if filtering:
+        text += f"  / {filter_text}▏  type to filter · enter keeps · esc clears"
+    elif filter_text:
+        text += f"  filter: {filter_text}  (/ to change, esc in it to clear)"
+    return text

@@ -19,8 +19,10 @@ whenever that changes.
 While another screen (a dialog) covers the pane, updates only mark it stale; it repaints once,
 when its screen is shown again.
 
-Longer than our modules should be: its keys, its scrolling and its drawing share the cursor,
-the filter and the rows shown. What needs none of them (columns, cells) is in pane_cells.py.
+Longer than our modules should be: its keys, its scrolling and its drawing
+share the cursor, the filter and the rows shown, and split apart they would reach into each
+other's state. What needs none of them (columns, a row's cells, the title line, the scroll
+bar's thumb) is in pane_cells.py.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable
 
-from rich.cells import cell_len
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
@@ -36,9 +37,9 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
-from uptime_tui.tui.format import Badge
 from uptime_tui.tui.tones import tone_styles
-from uptime_tui.tui.widgets.pane_cells import Column, cells, column_widths, fit, strip
+from uptime_tui.tui.widgets.pane_cells import (Column, cells, column_widths, fit, row_cells, scrollbar_cell,
+                                               strip, title_line)
 
 __all__ = ["Column", "PaneTable"]  # the screens take both from here
 
@@ -339,13 +340,7 @@ class PaneTable(Widget, can_focus=True):
 
     def title_text(self) -> str:
         """The title line: name, rows shown of all, the filter."""
-        shown = f"{len(self._view)}/{len(self._all)}" if self.filter_text else f"{len(self._all)}"
-        text = f" {self.title} ({shown})"
-        if self.filtering:
-            text += f"  / {self.filter_text}▏  type to filter · enter keeps · esc clears"
-        elif self.filter_text:
-            text += f"  filter: {self.filter_text}  (/ to change, esc in it to clear)"
-        return text
+        return title_line(self.title, len(self._view), len(self._all), self.filter_text, self.filtering)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -363,19 +358,8 @@ class PaneTable(Widget, can_focus=True):
                 "scrollbar": part("pane-table--scrollbar")}, tone_styles(self.app, base), tone_styles(self.app, cursor))
         return self._styles[1]
 
-    def _scrollbar(self, line: int) -> str:
-        """The scroll bar's cell on a row line: the thumb where the rows shown are, else blank."""
-        shown, total = self._shown(), len(self._view)
-        if total <= shown:
-            return " "
-        thumb = max(1, shown * shown // total)
-        start = round(self.top * (shown - thumb) / (total - shown))
-        return "▐" if start <= line < start + thumb else " "
-
     def render_line(self, y: int) -> Strip:
-        # Segments are built here rather than through rich's Text.render: a pane repaints every
-        # visible line each second, and this is most of that cost. The last column is the
-        # scroll bar's.
+        # Line 0 is the title, line 1 the header, then the rows; the last column is the scroll bar's.
         width = self.size.width
         styles = self._line_styles()
         if y == 0:
@@ -389,30 +373,11 @@ class PaneTable(Widget, can_focus=True):
                 empty = self._styles[2]["muted"] + EMPTY_STYLE
                 return strip([fit(f" {self.empty}", width)], [empty], width)
             return Strip.blank(width, styles["base"])
-        row = self._view[position]
-        now = self._clock()
         on_cursor = position == self.cursor
         base = styles["cursor"] if on_cursor else styles["base"]
-        tones = self._styles[3] if on_cursor else self._styles[2]
-        texts, cell_styles = [], []
-        for i, (column, cell_width) in enumerate(layout):
-            value = column.render(row, now)
-            if i:
-                texts.append(" ")
-                cell_styles.append(base)
-            if isinstance(value, Badge):  # its tone on its words only: reverse video (NO_COLOR)
-                fitted = fit(value.text, cell_width)  # made a block of the padding too
-                words = fitted.rstrip(" ")
-                texts += [words, fitted[len(words):]]
-                cell_styles += [tones[value.tone], base]
-            else:
-                texts.append(fit(str(value), cell_width))
-                cell_styles.append(base)
-        used = sum(cell_len(text) for text in texts)
-        if used < width - 1:
-            texts.append(" " * (width - 1 - used))
-            cell_styles.append(base)
-        texts.append(self._scrollbar(y - HEADER_LINES))
+        texts, cell_styles = row_cells(self._view[position], layout, self._clock(), width - 1, base,
+                                       self._styles[3] if on_cursor else self._styles[2])
+        texts.append(scrollbar_cell(y - HEADER_LINES, self._shown(), len(self._view), self.top))
         cell_styles.append(styles["base"] + styles["scrollbar"])
         return strip(texts, cell_styles, width, base)
 

@@ -4,17 +4,15 @@ The engine writes most changes twice, as an event (the timeline, the notificatio
 audit entry (who did it); shown side by side, each change read as two (two `incident.started`
 lines). An audit entry that records an event's change, the same action on the same subject at
 the same moment, is folded into the event's line as its actor (`incident.acknowledged by
-alice`); an entry without such an event keeps a line of its own. No textual import: this runs
-in a thread worker.
+alice`); an entry without such an event keeps a line of its own. Runs in a thread worker.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from uptime_tui.store.models import AuditEntry, Event
-from uptime_tui.queries.dashboard import parse_dt
 
 # An entry and its event are written in one transaction with the same clock reading; the margin
 # allows for a store that keeps the two columns at different precisions.
@@ -83,11 +81,3 @@ def _entry_subject(targets) -> tuple:
     if incident is not None:
         return ("incident", str(incident.get("id")))
     return (targets[0].get("type"), targets[0].get("name")) if targets else (None, None)
-
-
-def event_row(payload: dict) -> EventRow:
-    """A live event as a tail line (its row id is not known yet; the person who made the change
-    when the event names one: the reload that follows reads the actor from the audit log)."""
-    at = parse_dt(payload.get("dt")) or datetime.now(timezone.utc)
-    return EventRow(f"live:{id(payload)}", at, "event", payload["event"], payload.get("message", ""),
-                    payload.get("user_name") or payload.get("integration_name"))
