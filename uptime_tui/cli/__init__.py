@@ -156,20 +156,15 @@ def open_store(args):
     """Load the config and open (and migrate) its database: (config, database), or an exit code
     after printing why not. The engine syncs the YAML into the database itself, so that it
     records what it created and destroyed."""
-    import peewee
-
-    from uptime_tui.store import open_database, resolve_database_url
-    from uptime_tui.store.database import describe
-    from uptime_tui.store.migrations import DatabaseTooNew
+    from uptime_tui.runtime.store import StoreUnavailable, open_store as open_database
 
     config = load_or_report(args)
     if config is None:
         return EXIT_USAGE
-    url = resolve_database_url(args.db, config.settings.database)
     try:
-        return config, open_database(url)
-    except (peewee.PeeweeException, DatabaseTooNew, ValueError, OSError) as exc:
-        print(f"cannot open the database {describe(url)}: {exc}", file=sys.stderr)
+        return config, open_database(args.db, config.settings.database)
+    except StoreUnavailable as exc:
+        print(exc, file=sys.stderr)
         return EXIT_FAILURE
 
 
