@@ -1,4 +1,4 @@
-"""Notifications: a durable outbox, delivered to Apprise URLs and signed raw webhooks.
+"""Notifications: a durable outbox, delivered through channel kinds (signed raw webhooks, Apprise).
 
 The engine's side of it is this narrow interface:
 
@@ -19,11 +19,30 @@ The engine's side of it is this narrow interface:
 
 Modules: `routing` (pure: who hears what, what stays quiet), `plan` (pure: storm limit, digest or
 not, retry and give-up), `render` (pure: webhook bodies, Apprise text, digests), `outbox` (rows
-and queries), `webhook` (signing, POST), `apprise_sender`, `delivery` (the loop), `redact`.
+and queries), `channels` (one module per channel kind: its settings, description, secrets and
+sender, and the registry), `sending` (an attempt, dispatched by kind), `delivery` (the loop),
+`redact`.
+
+The exports load lazily: config loading reads channel settings through `notify.channels`, and
+must not bring the outbox (peewee) with it.
 """
 
-from uptime_tui.notify.delivery import Notifier, NotifierOptions, Outcome
-from uptime_tui.notify.outbox import enqueue, enqueue_audit
-from uptime_tui.notify.plan import RetryPolicy
+from importlib import import_module
+
+_LAZY = {
+    "Notifier": "uptime_tui.notify.delivery",
+    "NotifierOptions": "uptime_tui.notify.delivery",
+    "Outcome": "uptime_tui.notify.delivery",
+    "enqueue": "uptime_tui.notify.outbox",
+    "enqueue_audit": "uptime_tui.notify.outbox",
+    "RetryPolicy": "uptime_tui.notify.plan",
+}
 
 __all__ = ["Notifier", "NotifierOptions", "Outcome", "RetryPolicy", "enqueue", "enqueue_audit"]
+
+
+def __getattr__(name: str):
+    """Import an export on first use."""
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
