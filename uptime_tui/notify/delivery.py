@@ -12,6 +12,10 @@ between sending and recording sends it again: delivery is at least once, and the
 lets the receiver drop the repeat. A transient failure stops the channel's batch (the receiver is
 down: no point hammering it); every delivery of the batch waits for its backoff. The first success
 after failures makes the channel's waiting deliveries due at once.
+
+The module is near our size limit because the loop, its sending passes and its lifecycle share the
+Notifier's state (storm buckets, busy tasks, health); what differs per channel kind is already out,
+in notify/channels/.
 """
 
 from __future__ import annotations
