@@ -18,7 +18,6 @@ from notify_support import (
     CTX, Receiver, add_monitors, eventually, incident_ref, make_config, monitor_config, open_incident,
     start_group, start_incident, states, store, webhook_channel, apprise_channel,
 )
-from uptime_tui import config as cfg
 from uptime_tui import events
 from uptime_tui.notify import Notifier, NotifierOptions, RetryPolicy, enqueue
 from uptime_tui.notify.channels import webhook

@@ -205,11 +205,11 @@ def _connect_error(exc: BaseException) -> str:
         exc = exc.__cause__ or exc.__context__
     if any(isinstance(e, ConnectionRefusedError) for e in chain):
         return "connection refused"
-    text = " ".join(str(e) for e in chain).lower()
+    said = " ".join(str(e) for e in chain).lower()
     for needle, reason in (("refused", "connection refused"), ("name or service", "unknown host"),
                            ("nodename", "unknown host"), ("certificate", "TLS certificate rejected"),
                            ("ssl", "TLS handshake failed"), ("unreachable", "network unreachable")):
-        if needle in text:
+        if needle in said:
             return reason
     return "cannot connect"
 
