@@ -30,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a plain checkout too
 
 from uptime_tui.checks import ProbeClient, run_check  # noqa: E402
+from uptime_tui.checks.http import HttpSpec  # noqa: E402
 from uptime_tui.config import Monitor  # noqa: E402
 
 SERVER_CPU, CLIENT_CPU = 0, 1
@@ -151,7 +152,7 @@ async def measure_baseline(port: int, concurrency: int, seconds: float) -> Figur
 
 async def measure_probe(port: int, concurrency: int, seconds: float, transport: str) -> Figures:
     """(b) Our path: run_check on an http monitor, a fresh connection per check."""
-    monitor = Monitor(id="bench", name="bench", type="http", url=f"http://127.0.0.1:{port}/", timeout=10.0)
+    monitor = Monitor(id="bench", name="bench", type="http", spec=HttpSpec(f"http://127.0.0.1:{port}/"), timeout=10.0)
     async with ProbeClient(transport=transport) as client:
 
         async def one_check() -> bool:

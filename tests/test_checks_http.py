@@ -14,6 +14,8 @@ from aiohttp import web
 from uptime_tui.checks import MAX_KEYWORD_BYTES, ProbeClient, run_check
 from uptime_tui.config import Monitor
 
+from support.config import monitor as build_monitor
+
 pytestmark = pytest.mark.anyio
 
 CHUNK = 64 * 1024
@@ -28,7 +30,7 @@ PRIVATE_USERINFO = "probe:p%40ss%3Aw0rd"
 def monitor(url: str, **options) -> Monitor:
     """An http monitor with a generous timeout, so a loaded machine does not fail the test."""
     options.setdefault("timeout", 5.0)
-    return Monitor(id="m1", name="target", type=options.pop("type", "http"), url=url, **options)
+    return build_monitor(options.pop("type", "http"), id="m1", name="target", url=url, **options)
 
 
 async def _ok(request: web.Request) -> web.Response:
@@ -305,7 +307,7 @@ async def test_keyword_present_and_missing(server, client):
 async def test_bad_urls_fail_without_raising(client):
     result = await run_check(monitor("ftp://127.0.0.1/file"), client, "eu")
     assert not result.success and result.cause.startswith("invalid URL")
-    missing = await run_check(Monitor(id="m2", name="no url", type="http"), client, "eu")
+    missing = await run_check(monitor(None), client, "eu")
     assert missing.cause == "no URL configured"
 
 

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from uptime_tui.checks import ProbeClient, run_check
 from uptime_tui.cli import LIBRARY_LOGGERS, build_parser, configure_logging
-from uptime_tui.config import Monitor
+from support.config import monitor
 
 pytestmark = pytest.mark.anyio
 
@@ -66,7 +66,7 @@ def test_libraries_log_warnings_only_unless_verbose(log_output):
 async def test_a_check_logs_no_line_through_serves_logging(log_output, target):
     configure_logging(logging.StreamHandler(log_output))
     async with ProbeClient() as client:
-        result = await run_check(Monitor(id="m", name="m", type="http", url=f"http://{target}/health"), client, "eu")
+        result = await run_check(monitor("http", url=f"http://{target}/health"), client, "eu")
     logging.getLogger("uptime_tui.engine").info("monitor m is up")  # a state change still logs
     assert result.success
     assert log_output.getvalue().splitlines()[-1].endswith("INFO monitor m is up")
@@ -77,7 +77,7 @@ async def test_verbose_logs_each_request_without_the_urls_secrets(log_output, ta
     configure_logging(logging.StreamHandler(log_output), verbose=True)
     url = f"http://probe:hunter2-secret@{target}/health?api_key=key-in-query-123"
     async with ProbeClient() as client:
-        assert (await run_check(Monitor(id="m", name="m", type="http", url=url), client, "eu")).success
+        assert (await run_check(monitor("http", url=url), client, "eu")).success
     lines = [line for line in log_output.getvalue().splitlines() if "HTTP Request" in line]
     assert len(lines) == 1
     assert f"GET http://{target}/health?api_key=**** " in lines[0]

@@ -19,13 +19,15 @@ from aiohttp import web
 from uptime_tui.checks import ProbeClient, run_check
 from uptime_tui.config import Monitor
 
+from support.config import monitor as build_monitor
+
 pytestmark = pytest.mark.anyio
 
 
 def monitor(type: str, **options) -> Monitor:
     """A monitor with a generous timeout, so a loaded machine does not fail the test."""
     options.setdefault("timeout", 5.0)
-    return Monitor(id="m1", name="target", type=type, **options)
+    return build_monitor(type, id="m1", name="target", **options)
 
 
 @pytest.fixture

@@ -16,13 +16,13 @@ import dns.resolver
 import httpx
 import pytest
 
-from uptime_tui.checks import CheckResult, ProbeClient, probe, run_check
+from uptime_tui.checks import CheckResult, ProbeClient, registry, run_check
 from uptime_tui.checks.causes import describe_error, engine_fault, timeout_cause
 from uptime_tui.checks.dns import _nameserver_address
 from uptime_tui.checks.http import body_contains, status_accepted
 from uptime_tui.checks.observation import Observation
 from uptime_tui.checks.tls import DAY, judge_certificate
-from uptime_tui.config import Monitor
+from support.config import monitor
 
 
 class Chunks(httpx.AsyncByteStream):
@@ -160,7 +160,7 @@ async def test_nameserver_address(text, address):
 @pytest.mark.anyio
 async def test_unknown_type_fails_without_raising():
     async with ProbeClient() as client:
-        result = await run_check(Monitor(id="m", name="m", type="smtp", host="x"), client, "eu")
+        result = await run_check(monitor("smtp"), client, "eu")
     assert not result.success and result.cause == "unknown monitor type 'smtp'"
 
 
@@ -232,7 +232,7 @@ async def test_running_out_of_file_descriptors_is_an_engine_fault(monkeypatch, e
 
     monkeypatch.setattr(asyncio, "open_connection", failing)
     async with ProbeClient() as client:
-        result = await run_check(Monitor(id="m", name="m", type="tcp", host="127.0.0.1", port=9), client, "eu")
+        result = await run_check(monitor("tcp", host="127.0.0.1", port=9), client, "eu")
     assert (result.success, result.cause, result.engine_fault) == (False, cause, fault)
 
 
@@ -242,11 +242,11 @@ async def test_running_out_of_file_descriptors_is_an_engine_fault(monkeypatch, e
 async def test_a_cause_quoting_the_url_shows_none_of_its_secrets(monkeypatch):
     url = "https://probe:hunter2-secret@api.example.test/health?api_key=key-in-query-123&region=eu"
 
-    async def quoting_the_url(monitor, http, seen):
-        raise RuntimeError(f"cannot fetch {monitor.url}; server said: bad password hunter2-secret")
+    async def quoting_the_url(monitor, client, seen):
+        raise RuntimeError(f"cannot fetch {monitor.spec.url}; server said: bad password hunter2-secret")
 
-    monkeypatch.setattr(probe, "check_http", quoting_the_url)
+    monkeypatch.setitem(registry.TYPES, "http", dataclasses.replace(registry.TYPES["http"], probe=quoting_the_url))
     async with ProbeClient() as client:
-        result = await run_check(Monitor(id="m", name="m", type="http", url=url), client, "eu")
+        result = await run_check(monitor("http", url=url), client, "eu")
     assert result.cause == ("RuntimeError: cannot fetch https://****@api.example.test/health?api_key=****&region=eu;"
                             " server said: bad password ****")

@@ -32,7 +32,7 @@ def test_defaults():
     config = parse_config(MINIMAL, "c.yaml", {})
     monitor = config.monitors[0]
     assert (monitor.name, monitor.interval, monitor.timeout, monitor.confirmation, monitor.recovery) == ("web", 60, 10, 2, 2)
-    assert monitor.accepted_status == ((200, 399),)
+    assert monitor.spec.accepted_status == ((200, 399),)
     assert config.settings.region == "local" and config.settings.retention.incidents == 30
 
 
@@ -40,7 +40,7 @@ def test_durations_and_status_ranges():
     config = parse_config(MINIMAL + "    interval: 1h30m\n    timeout: 500ms\n    accepted_status: [200, '300-302']\n", "c.yaml", {})
     monitor = config.monitors[0]
     assert monitor.interval == 5400 and monitor.timeout == 0.5
-    assert monitor.accepted_status == ((200, 200), (300, 302))
+    assert monitor.spec.accepted_status == ((200, 200), (300, 302))
     assert parse_config(MINIMAL + "    interval: 1s\n    timeout: 1s\n", "c.yaml", {}).monitors[0].interval == 1
 
 

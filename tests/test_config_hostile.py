@@ -150,10 +150,10 @@ def test_merge_keys_still_work_and_keys_written_out_win():
     interval: 1m
 """
     web, api = parse_config(text, "c.yaml", {}).monitors
-    assert (api.id, api.interval, api.url, api.tags) == ("api", 60, web.url, ("edge",))
+    assert (api.id, api.interval, api.target, api.tags) == ("api", 60, web.target, ("edge",))
     text = "monitors:\n  - <<: [{id: a, type: http}, {id: b, url: 'http://x/'}]\n"
     [monitor] = parse_config(text, "c.yaml", {}).monitors
-    assert (monitor.id, monitor.url) == ("a", "http://x/")  # the first mapping named wins
+    assert (monitor.id, monitor.target) == ("a", "http://x/")  # the first mapping named wins
 
 
 def test_problems_past_the_limit_are_counted_not_listed():

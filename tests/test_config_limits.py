@@ -94,7 +94,8 @@ def test_every_accepted_duration_fits_timedelta_from_now():
 NUMBERS = [
     (MONITOR, "monitors[0].confirmation", "    confirmation: {}\n", limits.CONFIRMATION),
     (MONITOR, "monitors[0].recovery", "    recovery: {}\n", limits.CONFIRMATION),
-    (MONITOR, "monitors[0].tls_warning_days", "    tls_warning_days: {}\n", limits.TLS_WARNING_DAYS),
+    (MONITOR.replace("type: http", "type: tls"), "monitors[0].tls_warning_days", "    tls_warning_days: {}\n",
+     limits.TLS_WARNING_DAYS),
     (MONITOR.replace("type: http\n    url: http://127.0.0.1:9/", "type: tcp\n    host: h"), "monitors[0].port",
      "    port: {}\n", limits.PORT),
     (CHANNEL, "channels[0].burst", "    burst: {}\n", limits.BURST),

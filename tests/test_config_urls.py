@@ -47,7 +47,7 @@ def test_a_string_holding_several_urls_is_checked_url_by_url_as_apprise_splits_i
 def test_apprise_and_permissions_may_be_one_string_but_not_several_permissions_in_one():
     config = parse_config("channels:\n  - {id: chat, apprise: 'json://127.0.0.1:9/'}\napi_keys:\n"
                           "  - {name: k, token: 0123456789abcdefgh, permissions: read}\n", "c.yaml", {})
-    assert config.channels[0].apprise == ("json://127.0.0.1:9/",)
+    assert (config.channels[0].kind, config.channels[0].spec.urls) == ("apprise", ("json://127.0.0.1:9/",))
     assert config.api_keys[0].permissions == frozenset({"read"})
     [message] = problems("api_keys:\n  - {name: k, token: 0123456789abcdefgh, permissions: 'read, write'}\n")
     assert message == "c.yaml:2:55: api_keys[0].permissions: several permissions are a list: [read, write]"
@@ -85,7 +85,7 @@ def test_valid_apprise_urls_are_checked_without_network_io_or_log_lines(monkeypa
 def test_apprise_log_lines_of_other_threads_still_flow(caplog):
     import threading
 
-    from uptime_tui.config.urls import _quiet
+    from uptime_tui.notify.channels.apprise import _quiet
 
     def log_elsewhere():
         logging.getLogger("apprise").warning("from the notifier's thread")

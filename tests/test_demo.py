@@ -17,10 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_the_example_channels_and_targets_are_the_demo_s():
     """config.example.yaml and the demo agree on ports: its notifications are delivered, not failing."""
     config = load_config(ROOT / "config.example.yaml", env={})
-    urls = [c.webhook.url for c in config.channels if c.webhook]
-    urls += [u for c in config.channels for u in c.apprise]
+    urls = [c.spec.url for c in config.channels if c.kind == "webhook"]
+    urls += [u for c in config.channels if c.kind == "apprise" for u in c.spec.urls]
     assert urls and {urlsplit(u).port for u in urls} == {RECEIVER_PORT}
-    assert {urlsplit(m.url).port for m in config.monitors if m.url} == {TARGET_PORT}
+    assert {urlsplit(m.target).port for m in config.monitors if "://" in m.target} == {TARGET_PORT}
 
 
 @pytest.mark.anyio

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from uptime_tui import events
-from uptime_tui.config import Monitor
+from support.config import monitor
 from uptime_tui.events import (
     BUILDERS, EVENT_NAMES, Actor, Context, HeartbeatRef, IncidentRef, MonitorRef,
 )
@@ -107,17 +107,21 @@ def test_naive_times_are_refused():
         events.monitor_created(CTX, datetime(2026, 5, 7), MON)
 
 
-@pytest.mark.parametrize("kind, extra, expected", [
-    ("http", {}, "status"), ("keyword", {}, "keyword"),
-    ("keyword", {"keyword_absent": True}, "keyword_absence"),
-    ("tcp", {"host": "db", "port": 5432}, "tcp"), ("dns", {"host": "example.test"}, "dns"),
-    ("tls", {"host": "example.test", "port": 443}, "ssl"),
+URL = "https://example.test/"
+
+
+@pytest.mark.parametrize("kind, settings, expected, target", [
+    ("http", {"url": URL}, "status", URL),
+    ("keyword", {"url": URL, "keyword": "ok"}, "keyword", URL),
+    ("keyword", {"url": URL, "keyword": "ok", "keyword_absent": True}, "keyword_absence", URL),
+    ("tcp", {"host": "db", "port": 5432}, "tcp", "db:5432"),
+    ("dns", {"host": "example.test"}, "dns", "example.test"),
+    ("tls", {"host": "example.test", "port": 443}, "ssl", "example.test:443"),
+    ("tls", {"url": URL}, "ssl", URL),
 ])
-def test_monitor_types_in_the_reference_vocabulary(kind, extra, expected):
-    url = "https://example.test/" if kind in ("http", "keyword") else None
-    ref = MonitorRef.of(Monitor(id="m", name="M", type=kind, url=url, **extra), 5)
-    assert ref.type == expected and ref.id == 5
-    assert ref.url == (url or Monitor(id="m", name="M", type=kind, **extra).target)
+def test_monitor_types_in_the_reference_vocabulary(kind, settings, expected, target):
+    ref = MonitorRef.of(monitor(kind, name="M", **settings), 5)
+    assert (ref.type, ref.url, ref.id) == (expected, target, 5)
 
 
 def test_incident_ref_names_its_resource():
@@ -187,14 +191,14 @@ SHOWN_URL = "https://****@api.example.test/health?api_key=****&region=eu"
 
 
 def test_a_monitor_ref_carries_its_url_redacted_however_it_is_built():
-    assert MonitorRef.of(Monitor(id="m", name="M", type="http", url=SECRET_URL), 5).url == SHOWN_URL
+    assert MonitorRef.of(monitor("http", name="M", url=SECRET_URL), 5).url == SHOWN_URL
     assert MonitorRef(5, "M", SECRET_URL, "status").url == SHOWN_URL
     assert MonitorRef(5, "M", "", "").url == ""
 
 
 @pytest.mark.parametrize("name", [n for n in EVENT_NAMES if n.startswith("monitor.")])
 def test_no_monitor_payload_carries_a_url_secret(name):
-    ref = MonitorRef.of(Monitor(id="m", name="M", type="http", url=SECRET_URL), 5)
+    ref = MonitorRef.of(monitor("http", name="M", url=SECRET_URL), 5)
     extra = dict(EXTRA.get(name, {}))
     if "cause" in extra:
         extra["cause"] = f"cannot fetch {SECRET_URL}"

@@ -9,6 +9,8 @@ import pytest
 
 from uptime_tui.results import CheckResult
 from uptime_tui.config import Monitor
+
+from support.config import monitor as build_monitor
 from uptime_tui.rules.actions import (
     ACTIONS, AddEvidence, EndMaintenance, EscalateSeverity, EventSource, IncidentView,
     MarkMaintenance, MonitorDown, OpenIncident, ReopenIncident, ResolveIncident, SetIncidentStatus,
@@ -23,7 +25,7 @@ INCIDENT_CHANGES = (OpenIncident, ResolveIncident, ReopenIncident)
 
 
 def monitor(**kw) -> Monitor:
-    return Monitor(id="api", name="API", type="http", url="https://api.example.test/", **kw)
+    return build_monitor("http", id="api", name="API", url="https://api.example.test/", **kw)
 
 
 def fail(at: datetime, code: int | None = 503, region: str = "eu", ttfb: float | None = 2143.4,

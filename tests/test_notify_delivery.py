@@ -12,15 +12,15 @@ from datetime import timedelta
 
 import pytest
 
-from uptime_tui.notify.delivery import DIGEST_PART
+from uptime_tui.notify.channels.webhook import DIGEST_PART
 
 from support.notify import (
     CTX, Receiver, add_monitors, eventually, incident_ref, make_config, monitor_config, open_incident,
-    start_group, start_incident, states, store, webhook_channel,
+    start_group, start_incident, states, store, webhook_channel, apprise_channel,
 )
-from uptime_tui import config as cfg
 from uptime_tui import events
-from uptime_tui.notify import Notifier, NotifierOptions, RetryPolicy, enqueue, webhook
+from uptime_tui.notify import Notifier, NotifierOptions, RetryPolicy, enqueue
+from uptime_tui.notify.channels import webhook
 from uptime_tui.notify.delivery import utcnow
 from uptime_tui.store import open_database
 from uptime_tui.store.models import NotificationDelivery as ND
@@ -60,7 +60,7 @@ async def test_webhook_gets_the_exact_signed_payload_and_apprise_a_readable_mess
     receiver = Receiver().start()
     config = make_config([monitor_config("a", ["hook", "chat"])], [
         webhook_channel("hook", receiver.url("/hook"), SECRET, min_interval=0),
-        cfg.Channel(id="chat", apprise=(receiver.url("/chat", "json"),)),
+        apprise_channel("chat", receiver.url("/chat", "json")),
     ])
     ids = add_monitors(config)
     try:
@@ -93,7 +93,7 @@ async def test_a_receiver_down_during_50_incidents_gets_every_one_when_it_comes_
     receiver = Receiver()  # not listening yet: connection refused
     config = make_config([monitor_config(f"m{i:02}", ["hook", "chat"]) for i in range(50)], [
         webhook_channel("hook", receiver.url("/hook"), SECRET, min_interval=0),
-        cfg.Channel(id="chat", apprise=(receiver.url("/chat", "json"),), min_interval=0),
+        apprise_channel("chat", receiver.url("/chat", "json"), min_interval=0),
     ])
     ids = add_monitors(config)
     async with running(config, database) as (notifier, writer):
@@ -130,7 +130,7 @@ async def test_2800_monitors_of_one_group_down_at_once_reach_each_channel_in_a_h
     keys = [f"edge-{i:04}" for i in range(2800)]
     config = make_config([monitor_config(k, ["hook", "chat"], group="edge") for k in keys], [
         webhook_channel("hook", receiver.url("/hook"), SECRET, min_interval=2, burst=3),
-        cfg.Channel(id="chat", apprise=(receiver.url("/chat", "json"),), min_interval=2, burst=3),
+        apprise_channel("chat", receiver.url("/chat", "json"), min_interval=2, burst=3),
     ])
     ids = add_monitors(config)
     try:
@@ -184,7 +184,7 @@ async def test_apprise_mailto_through_a_real_smtp_server(database):
                                                             "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     url = f"mailto://127.0.0.1:{port}?from=uptime@example.com&to=oncall@example.com&mode=insecure"
-    config = make_config([monitor_config("a", ["mail"])], [cfg.Channel(id="mail", apprise=(url,), events=("incident.*",))])
+    config = make_config([monitor_config("a", ["mail"])], [apprise_channel("mail", url, events=("incident.*",))])
     ids = add_monitors(config)
     try:
         async with running(config, database) as (notifier, writer):
@@ -219,7 +219,7 @@ async def test_an_email_still_being_sent_at_stop_is_logged_masked(database, capl
                                                             "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     url = f"mailto://127.0.0.1:{port}?from=uptime@example.com&to=oncall-secret@example.com&mode=insecure"
-    config = make_config([monitor_config("a", ["mail"])], [cfg.Channel(id="mail", apprise=(url,), events=("incident.*",))])
+    config = make_config([monitor_config("a", ["mail"])], [apprise_channel("mail", url, events=("incident.*",))])
     ids = add_monitors(config)
     try:
         with caplog.at_level(logging.INFO):
@@ -263,7 +263,7 @@ async def test_audit_entries_stream_through_the_outbox(database):
     if not hasattr(auditlog, "AFTER_APPEND"):
         pytest.skip("store.auditlog has no AFTER_APPEND hook in this version")
     receiver = Receiver().start()
-    config = make_config([], [cfg.Channel(id="stream", webhook=cfg.Webhook(url=receiver.url("/audit"), secret=SECRET),
+    config = make_config([], [webhook_channel("stream", receiver.url("/audit"), SECRET,
                                           events=("audit.*",), min_interval=0)])
     try:
         async with running(config, database) as (notifier, writer):

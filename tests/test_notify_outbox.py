@@ -7,7 +7,7 @@ import pytest
 
 from support.notify import (
     CTX, NOW, incident_ref, make_config, monitor_config, monitor_ref, open_incident, start_incident, store,
-    webhook_channel, add_monitors,
+    webhook_channel, add_monitors, apprise_channel,
 )
 from uptime_tui import config as cfg, events
 from uptime_tui.notify import enqueue, enqueue_audit, outbox
@@ -20,9 +20,9 @@ def setup(database_url, **channel_options):
     database = open_database(database_url)
     channels = [
         webhook_channel("hook", "http://127.0.0.1:9/hook", min_interval=60, **channel_options),
-        cfg.Channel(id="chat", apprise=("json://127.0.0.1:9/apprise",), events=("incident.*", "monitor.down")),
-        cfg.Channel(id="pager", apprise=("json://127.0.0.1:9/pager",), events=("incident.resolved",)),
-        cfg.Channel(id="stream", webhook=cfg.Webhook(url="http://127.0.0.1:9/audit"), events=("audit.monitor.*",)),
+        apprise_channel("chat", "json://127.0.0.1:9/apprise", events=("incident.*", "monitor.down")),
+        apprise_channel("pager", "json://127.0.0.1:9/pager", events=("incident.resolved",)),
+        webhook_channel("stream", "http://127.0.0.1:9/audit", None, events=("audit.monitor.*",)),
     ]
     config = make_config([monitor_config("a", ["hook", "chat"]), monitor_config("b", ["hook"], policy="p"),
                           monitor_config("quiet")], channels,

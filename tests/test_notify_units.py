@@ -9,9 +9,12 @@ import pytest
 
 from uptime_tui import events
 from uptime_tui.config import ConfigInvalid, parse_config
-from uptime_tui.notify import render, webhook
+from uptime_tui.notify import render
+from uptime_tui.notify.channels import webhook
 from uptime_tui.notify.plan import Pending, RetryPolicy, SendResult, TokenBucket, plan
-from uptime_tui.notify.redact import Redactor, describe_channel, redact_url, redact_webhook_url
+from uptime_tui.notify.channels.webhook import redact_webhook_url
+from uptime_tui.notify.redact import Redactor, describe_channel
+from uptime_tui.redaction import redact_url
 from uptime_tui.notify.routing import IncidentFacts, Routes, folds_into_group, quiet_reason, wants
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)

@@ -5,12 +5,12 @@ from collections import Counter
 
 import pytest
 
-from uptime_tui.config import Monitor
+from support.config import monitor as build_monitor
 from uptime_tui.engine.scheduler import Scheduler, phase
 
 
 def monitor(i, interval=1.0):
-    return Monitor(id=f"m{i}", name=f"m{i}", type="tcp", host="127.0.0.1", port=9, interval=interval, timeout=interval)
+    return build_monitor("tcp", id=f"m{i}", host="127.0.0.1", port=9, interval=interval, timeout=interval)
 
 
 def test_ten_thousand_monitors_spread_over_the_interval():

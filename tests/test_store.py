@@ -144,6 +144,31 @@ def test_sync_updates_and_destroys_by_id(database_url):
     assert not Monitor.select().where(Monitor.key == "db").exists()
 
 
+# A monitor's definition as stored before each type had its own settings: every type's fields.
+FLAT_HTTP_DEFINITION = {
+    "id": "web", "name": "Web", "type": "http", "url": "http://127.0.0.1:9/", "host": None, "port": None,
+    "method": "GET", "headers": {}, "body": None, "accepted_status": [[200, 399]], "follow_redirects": True,
+    "keyword": None, "keyword_absent": False, "expected_addresses": [], "nameserver": None, "interval": 30.0,
+    "timeout": 5.0, "confirmation": 2, "recovery": 2, "degraded_after": None, "tls_warning_days": 14, "tags": [],
+    "group": None, "channels": [], "policy": None, "paused": False,
+}
+
+
+def test_a_definition_stored_with_every_type_s_fields_is_no_change_until_the_type_changes(database_url):
+    open_database(database_url)
+    sync_definitions(config(), NOW)
+    Monitor.update(definition=FLAT_HTTP_DEFINITION).where(Monitor.key == "web").execute()
+    assert sync_definitions(config(), NOW) == []
+    Monitor.update(definition=FLAT_HTTP_DEFINITION).where(Monitor.key == "web").execute()
+    as_tcp = YAML.replace('type: http, url: "http://127.0.0.1:9/"', "type: tcp, host: 127.0.0.1, port: 80")
+    [change] = sync_definitions(config(as_tcp), NOW)
+    # A new type: what the old one had is gone, so it is listed (`body` was None and still is).
+    assert (change.action, change.key, change.changed) == ("updated", "web", (
+        "accepted_status", "expected_addresses", "follow_redirects", "headers", "host", "keyword_absent", "method",
+        "port", "tls_warning_days", "type", "url"))
+    assert Monitor.get(Monitor.key == "web").definition["host"] == "127.0.0.1"
+
+
 def test_generated_token_is_kept_and_yaml_token_wins(database_url):
     open_database(database_url)
     sync_definitions(config(), NOW)

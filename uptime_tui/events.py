@@ -8,9 +8,10 @@ receiver sees one fixed shape per event.
 Builders take plain values (database ids as ints, names, a `Context`, `now`), never models: the
 engine calls them once it knows the ids it has just written. This module reads no clock.
 
-`monitor_type` uses the reference's vocabulary (see `PAYLOAD_MONITOR_TYPES`): http -> "status"
-(up when the status code is accepted), keyword -> "keyword" or "keyword_absence", tcp -> "tcp",
-dns -> "dns", tls -> "ssl" (we check the certificate, as Better Stack's SSL monitors do).
+`monitor_type` uses the reference's vocabulary: http -> "status" (up when the status code is
+accepted), keyword -> "keyword" or "keyword_absence", tcp -> "tcp", dns -> "dns", tls -> "ssl" (we
+check the certificate, as Better Stack's SSL monitors do). Each type's spec says its own name
+(`Monitor.payload_type`), so this module knows no monitor type.
 
 Secrets stop here: a `MonitorRef` holds its target redacted (`https://****@host/?api_key=****`)
 and every cause is passed through the same redaction, so no payload, message, outbox row, stream
@@ -41,8 +42,6 @@ INCIDENT_EVENTS = (
 EVENT_NAMES = MONITOR_EVENTS + HEARTBEAT_EVENTS + INCIDENT_EVENTS
 # Ours, beyond the reference's catalogue: a snooze is a change a team wants on its timeline.
 EXTENSION_EVENTS = ("incident.snoozed", "incident.unsnoozed")
-
-PAYLOAD_MONITOR_TYPES = {"http": "status", "keyword": "keyword", "tcp": "tcp", "dns": "dns", "tls": "ssl"}
 
 
 def matches(pattern: str, event: str) -> bool:
@@ -79,7 +78,7 @@ class MonitorRef:
     @classmethod
     def of(cls, monitor, db_id: int) -> MonitorRef:
         """From a config `Monitor` and its database id."""
-        return cls(db_id, monitor.name, monitor.target, payload_monitor_type(monitor))
+        return cls(db_id, monitor.name, monitor.target, monitor.payload_type)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,13 +126,6 @@ class Actor:
 
 
 SYSTEM = Actor()
-
-
-def payload_monitor_type(monitor) -> str:
-    """Our monitor type in the reference's vocabulary."""
-    if monitor.type == "keyword" and getattr(monitor, "keyword_absent", False):
-        return "keyword_absence"
-    return PAYLOAD_MONITOR_TYPES.get(monitor.type, monitor.type)
 
 
 def iso(dt: datetime) -> str:

@@ -1,4 +1,4 @@
-"""A monitor's target as anyone may see it: credentials and secret-looking query values masked.
+"""Targets and URLs as anyone may see them: credentials and secret-looking query values masked.
 
 A monitor URL can carry a password (`https://user:pass@host/`) or a token in its query
 (`?api_key=...`). `redact_target` is the one function that masks them; payloads (events.py), the
@@ -9,13 +9,17 @@ to every query string there, which an access log shows without its scheme and ho
 It lives here rather than in notify/redact.py, beside the probe that sends those credentials,
 because the pure domain (events.py) needs it and notify/ loads peewee and httpx on import; the
 channel redaction in notify/redact.py builds on it.
+
+A notification channel's URL follows a harsher rule: anything after its scheme may be a token
+(`slack://T000/B000/XXXX`), so `redact_url` keeps the scheme alone and `url_secrets` lists every
+part of it, for the channel kinds (`notify/channels/`) to hand to the notifier's `Redactor`.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import unquote, unquote_plus, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit, urlunsplit
 
 MASK = "****"
 MIN_SECRET = 4  # shorter fragments (a port, "on") would mask ordinary words
@@ -103,3 +107,31 @@ def redact_text(text: str | None, url: str | None = None) -> str | None:
     for secret in sorted(target_secrets(url), key=len, reverse=True):
         text = text.replace(secret, MASK)
     return text
+
+
+def redact_url(url: str) -> str:
+    """A channel's URL by its scheme alone: `slack://T0/B0/XX` -> `slack://****`."""
+    scheme, sep, _ = url.partition("://")
+    return f"{scheme}://{MASK}" if sep else MASK
+
+
+def url_secrets(url: str) -> set[str]:
+    """A channel URL, whole and each part of it that could be a credential."""
+    found = {url}
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return found
+    for value in (parts.username, parts.password):
+        if value:
+            found |= {value, unquote(value)}
+    after_scheme = url.partition("://")[2]
+    found.add(after_scheme)
+    for segment in parts.path.split("/"):
+        found |= {segment, unquote(segment)}
+    for _, value in parse_qsl(parts.query, keep_blank_values=False):
+        found.add(value)
+    if parts.scheme not in ("http", "https") and parts.netloc:
+        # Apprise puts tokens where a host would be (`tgram://bottoken/chat`, `ntfy://user:pw@topic`)
+        found.add(parts.netloc.rpartition("@")[2])
+    return {s for s in found if len(s) >= MIN_SECRET}

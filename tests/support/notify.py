@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from uptime_tui.checks.http import HttpSpec
+from uptime_tui.notify.channels.apprise import AppriseSpec
+from uptime_tui.notify.channels.webhook import WebhookSpec
 from uptime_tui import config as cfg
 from uptime_tui import events
 from uptime_tui.notify import enqueue
@@ -88,7 +91,7 @@ class Receiver:
 
 
 def monitor_config(key: str, channels=(), group=None, policy=None) -> cfg.Monitor:
-    return cfg.Monitor(id=key, name=f"Web {key}", type="http", url="http://127.0.0.1:9/",
+    return cfg.Monitor(id=key, name=f"Web {key}", type="http", spec=HttpSpec("http://127.0.0.1:9/"),
                        channels=tuple(channels), group=group, policy=policy)
 
 
@@ -98,7 +101,12 @@ def make_config(monitors=(), channels=(), policies=(), heartbeats=()) -> cfg.Con
 
 
 def webhook_channel(cid: str, url: str, secret: str | None = "s3cret-signing-key", **kw) -> cfg.Channel:
-    return cfg.Channel(id=cid, webhook=cfg.Webhook(url=url, secret=secret, headers={"X-Team": "ops"}), **kw)
+    return cfg.Channel(id=cid, kind="webhook", spec=WebhookSpec(url=url, secret=secret, headers={"X-Team": "ops"}),
+                       **kw)
+
+
+def apprise_channel(cid: str, *urls: str, **kw) -> cfg.Channel:
+    return cfg.Channel(id=cid, kind="apprise", spec=AppriseSpec(urls), **kw)
 
 
 def add_monitors(config: cfg.Config, now=NOW) -> dict[str, int]:

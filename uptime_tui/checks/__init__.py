@@ -1,9 +1,10 @@
-"""Probes: one module per monitor type, each turning a `config.Monitor` into a `CheckResult`.
+"""Monitor types: one module per type (its spec, validation, probe, target), and `registry`.
 
 Use: `async with ProbeClient() as client: result = await run_check(monitor, client, region)`.
+Adding a type: see `checks.monitor_type` and docs/development.md.
 
 The probe exports load lazily: the pure domain (incidents, heartbeats, events) imports
-`checks.result` and must not drag httpx, aiohttp and dnspython in with it.
+`results` and must not drag httpx, aiohttp and dnspython in with it.
 """
 
 from importlib import import_module

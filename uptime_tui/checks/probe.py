@@ -1,8 +1,8 @@
-"""run_check: the one entry point; picks the probe by monitor type, bounds it, never raises.
+"""run_check: the one entry point; finds the probe by monitor type, bounds it, never raises.
 
 The whole check (name lookup, connect, handshake, request, body) runs under one asyncio timeout
 of `monitor.timeout`, so no stage can stretch a check past it; every exception becomes a failed
-result with a cause a person can read, with the URL's credentials masked (an exception message
+result with a cause a person can read, with the target's credentials masked (an exception message
 may quote the URL). A failure the engine caused itself comes back with `engine_fault` set.
 """
 
@@ -14,14 +14,11 @@ from datetime import datetime, timezone
 
 from uptime_tui.checks.causes import describe_error, engine_fault
 from uptime_tui.checks.client import ProbeClient
-from uptime_tui.checks.dns import check_dns
-from uptime_tui.checks.http import check_http
 from uptime_tui.checks.observation import Observation
-from uptime_tui.results import CheckResult
-from uptime_tui.redaction import redact_text
-from uptime_tui.checks.tcp import check_tcp
-from uptime_tui.checks.tls import check_tls
+from uptime_tui.checks.registry import TYPES
 from uptime_tui.config import Monitor
+from uptime_tui.redaction import redact_text
+from uptime_tui.results import CheckResult
 
 
 async def run_check(monitor: Monitor, client: ProbeClient, region: str) -> CheckResult:
@@ -35,7 +32,7 @@ async def run_check(monitor: Monitor, client: ProbeClient, region: str) -> Check
             await _probe(monitor, client, seen)
     except Exception as exc:  # noqa: BLE001 - a check reports; cancellation still propagates
         fault = engine_fault(exc)
-        seen.failed(fault or redact_text(describe_error(exc, monitor.timeout), monitor.url))
+        seen.failed(fault or redact_text(describe_error(exc, monitor.timeout), monitor.target))
     elapsed = time.perf_counter() - started
     threshold = monitor.degraded_after
     if seen.success and not seen.degraded and threshold is not None and elapsed > threshold:
@@ -55,14 +52,9 @@ async def run_check(monitor: Monitor, client: ProbeClient, region: str) -> Check
 
 
 async def _probe(monitor: Monitor, client: ProbeClient, seen: Observation) -> None:
-    """Run the probe for the monitor's type, writing what it finds into `seen`."""
-    if monitor.type in ("http", "keyword"):
-        await check_http(monitor, client.http, seen)
-    elif monitor.type == "tcp":
-        await check_tcp(monitor, seen)
-    elif monitor.type == "dns":
-        await check_dns(monitor, client, seen)
-    elif monitor.type == "tls":
-        await check_tls(monitor, client.certificate_context, seen)
-    else:
+    """Run the probe of the monitor's type, writing what it finds into `seen`."""
+    monitor_type = TYPES.get(monitor.type)
+    if monitor_type is None:
         seen.failed(f"unknown monitor type {monitor.type!r}")
+        return
+    await monitor_type.probe(monitor, client, seen)

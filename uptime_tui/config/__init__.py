@@ -6,13 +6,13 @@ rules, `yamltree` the YAML reader that keeps every value's line and column.
 """
 
 from uptime_tui.config.model import (ApiKey, Channel, Config, ConfigInvalid, DEFAULT_LISTEN, EscalationStep,
-                                     HTTP_METHODS, Heartbeat, MaintenanceWindow, MONITOR_TYPES, Monitor,
-                                     PERMISSIONS, Policy, Problem, Retention, Settings, Webhook, slugify)
+                                     Heartbeat, MaintenanceWindow, Monitor, PERMISSIONS, Policy, Problem,
+                                     Retention, Settings, slugify)
 from uptime_tui.config.loading import find_config_path, load_config, parse_config  # after model: it needs it
 from uptime_tui.config.values import duration
 
 __all__ = [
     "ApiKey", "Channel", "Config", "ConfigInvalid", "EscalationStep", "Heartbeat",
-    "MaintenanceWindow", "Monitor", "Policy", "Problem", "Retention", "Settings", "Webhook",
+    "MaintenanceWindow", "Monitor", "Policy", "Problem", "Retention", "Settings",
     "duration", "find_config_path", "load_config", "parse_config", "slugify",
 ]

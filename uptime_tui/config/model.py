@@ -9,10 +9,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
-MONITOR_TYPES = ("http", "keyword", "tcp", "dns", "tls")
-HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 PERMISSIONS = ("read", "write")
 DEFAULT_LISTEN = ("127.0.0.1", 8787)
 
@@ -71,29 +70,22 @@ class Settings:
 
 @dataclass(frozen=True)
 class Monitor:
-    """A target checked on an interval."""
+    """A target checked on an interval: what every monitor has, and its type's `spec`.
+
+    The spec is the frozen dataclass of the type's own module (`checks/<type>.py`, e.g. `HttpSpec`
+    with the URL and accepted statuses); it also says what the monitor shows as its target and
+    how payloads name its type, so nothing here or in events.py needs to know the types.
+    """
 
     id: str
     name: str
     type: str
-    url: str | None = None
-    host: str | None = None
-    port: int | None = None
-    method: str = "GET"
-    headers: dict = field(default_factory=dict)
-    body: str | None = None
-    accepted_status: tuple = ((200, 399),)  # inclusive (low, high) ranges
-    follow_redirects: bool = True
-    keyword: str | None = None
-    keyword_absent: bool = False  # True: the keyword must NOT appear
-    expected_addresses: tuple = ()  # dns: the name must resolve to these
-    nameserver: str | None = None  # dns: ask this server (host or host:port), else the system resolver
+    spec: Any = None
     interval: float = 60.0
     timeout: float = 10.0
     confirmation: int = 2  # consecutive failures before down
     recovery: int = 2  # consecutive successes before up
     degraded_after: float | None = None  # response time (s) above which it is degraded
-    tls_warning_days: int = 14
     tags: tuple = ()
     group: str | None = None
     channels: tuple = ()
@@ -102,10 +94,13 @@ class Monitor:
 
     @property
     def target(self) -> str:
-        """What is checked, as a person would write it."""
-        if self.url:
-            return self.url
-        return f"{self.host}:{self.port}" if self.port else str(self.host)
+        """What is checked, as a person would write it (unredacted: see redaction.redact_target)."""
+        return self.spec.target if self.spec is not None else ""
+
+    @property
+    def payload_type(self) -> str:
+        """The monitor's type as payloads name it (Better Stack's vocabulary)."""
+        return self.spec.payload_type if self.spec is not None else self.type
 
 
 @dataclass(frozen=True)
@@ -141,17 +136,10 @@ def slugify(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class Webhook:
-    """A raw JSON webhook receiver (its URL may carry a token too, so nothing here is in repr)."""
-
-    url: str = field(repr=False)
-    secret: str | None = field(default=None, repr=False)
-    headers: dict = field(default_factory=dict, repr=False)
-
-
-@dataclass(frozen=True)
 class Channel:
-    """Where notifications go: Apprise URLs or a webhook, filtered by event name.
+    """Where notifications go, filtered by event name: its kind (`webhook`, `apprise`) and that
+    kind's settings in `spec`, a dataclass of `notify/channels/<kind>.py` (kept out of repr: it
+    carries URLs with tokens and signing secrets).
 
     `events` are globs over event names (`incident.*`, `monitor.down`); patterns starting with
     `audit.` subscribe to the audit log stream (`audit.*`, `audit.incident.*`). A channel hears the
@@ -161,8 +149,8 @@ class Channel:
     """
 
     id: str
-    apprise: tuple = field(default=(), repr=False)  # Apprise URLs carry tokens
-    webhook: Webhook | None = None
+    kind: str = ""
+    spec: Any = field(default=None, repr=False)
     events: tuple = ("incident.*",)
     all_resources: bool = False
     min_interval: float = 60.0

@@ -1,6 +1,13 @@
 """The shape of each config section, and the checks that span sections (references, ids).
 
-Every duration and number is read within its range from `config.limits`.
+Every duration and number is read within its range from `config.limits`. A monitor's
+type-specific settings are read by its type's module and a channel's kind-specific settings by
+its kind's module, found through their registries: `checks.registry` and `notify.channels`.
+Those two imports point up the layers (values -> checks, notify), the accepted exception to the
+import contract: the registries and their modules are importable without the network libraries
+(see `checks.monitor_type`, `notify.channels.kind`), so loading a config stays cheap. They are
+imported where they are used: a type's module imports config's parsers, so importing it first
+must not find this module half-loaded.
 """
 
 from __future__ import annotations
@@ -11,12 +18,9 @@ from typing import Any
 from uptime_tui.config import model as c
 from uptime_tui.config import limits
 from uptime_tui import events
-from uptime_tui.config.urls import (
-    apprise_problem, hostname, http_url, listen_address, slug, url_token, webhook_url,
-)
+from uptime_tui.config.urls import http_url, listen_address, slug, url_token
 from uptime_tui.config.values import (
-    Reader, boolean, cron, duration_in, identifier, integer, one_of, port, status_ranges, text,
-    text_list, text_mapping, timezone, window_time,
+    Reader, boolean, cron, duration_in, identifier, integer, one_of, text, text_list, timezone, window_time,
 )
 
 SECTIONS = ("settings", "monitors", "heartbeats", "channels", "policies", "maintenance", "api_keys")
@@ -96,35 +100,23 @@ def _retention(r: Reader, value: Any, path: tuple) -> c.Retention:
 
 
 MONITOR_KEYS = (
-    "id", "name", "type", "url", "host", "port", "method", "headers", "body", "accepted_status",
-    "follow_redirects", "keyword", "keyword_absent", "expected_addresses", "nameserver", "interval", "timeout",
-    "confirmation", "recovery", "degraded_after", "tls_warning_days", "tags", "group", "channels",
-    "policy", "paused",
+    "id", "name", "type", "interval", "timeout", "confirmation", "recovery", "degraded_after", "tags", "group",
+    "channels", "policy", "paused",
 )
 
 
 def _monitor(r: Reader, value: Any, path: tuple) -> c.Monitor | None:
-    m = r.mapping(value, path, MONITOR_KEYS, required=("id", "type"))
+    # Every type's keys are accepted on any monitor, as they always were: one left behind when a
+    # monitor's type changed (`tls_warning_days` on an http monitor) is not read, not refused.
+    from uptime_tui.checks import registry as monitor_types  # up the layers: see the docstring
+
+    m = r.mapping(value, path, MONITOR_KEYS + monitor_types.type_keys(), required=("id", "type"))
     if m is None:
         return None
-    kind = r.get(m, path, "type", one_of(*c.MONITOR_TYPES))
+    kind = r.get(m, path, "type", one_of(*monitor_types.TYPES))
+    monitor_type = monitor_types.TYPES.get(kind)
+    spec = monitor_type.read(r, m, path) if monitor_type is not None else None
     monitor_id = r.get(m, path, "id", identifier)
-    url = r.get(m, path, "url", http_url)
-    host = r.get(m, path, "host", hostname)
-    monitor_port = r.get(m, path, "port", port)
-    if kind in ("http", "keyword") and url is None and "url" not in m:
-        r.problem(path, f"'url' is required for a {kind} monitor")
-    if kind == "tcp" and (host is None or monitor_port is None) and not ("host" in m and "port" in m):
-        r.problem(path, "'host' and 'port' are required for a tcp monitor")
-    if kind == "dns" and host is None and "host" not in m:
-        r.problem(path, "'host' (the name to resolve) is required for a dns monitor")
-    if kind == "tls":
-        if url is None and host is None and not {"url", "host"} & set(m):
-            r.problem(path, "'url' or 'host' is required for a tls monitor")
-        if host and monitor_port is None:
-            monitor_port = 443
-    if kind == "keyword" and "keyword" not in m:
-        r.problem(path, "'keyword' is required for a keyword monitor")
     interval = r.get(m, path, "interval", duration_in(limits.MONITOR_INTERVAL), 60.0)
     timeout = r.get(m, path, "timeout", duration_in(limits.MONITOR_TIMEOUT), min(10.0, interval))
     if timeout > interval:
@@ -132,25 +124,13 @@ def _monitor(r: Reader, value: Any, path: tuple) -> c.Monitor | None:
     return c.Monitor(
         id=monitor_id or "",
         name=r.get(m, path, "name", text, monitor_id or ""),
-        type=kind or "http",
-        url=url,
-        host=host,
-        port=monitor_port,
-        method=r.get(m, path, "method", lambda v: one_of(*c.HTTP_METHODS)(text(v).upper()), "GET"),
-        headers=r.get(m, path, "headers", text_mapping, {}),
-        body=r.get(m, path, "body", text),
-        accepted_status=r.get(m, path, "accepted_status", status_ranges, ((200, 399),)),
-        follow_redirects=r.get(m, path, "follow_redirects", boolean, True),
-        keyword=r.get(m, path, "keyword", text),
-        keyword_absent=r.get(m, path, "keyword_absent", boolean, False),
-        expected_addresses=r.get(m, path, "expected_addresses", text_list, ()),
-        nameserver=r.get(m, path, "nameserver", text),
+        type=kind or "",
+        spec=spec,
         interval=interval,
         timeout=timeout,
         confirmation=r.get(m, path, "confirmation", integer(*limits.CONFIRMATION), 2),
         recovery=r.get(m, path, "recovery", integer(*limits.CONFIRMATION), 2),
         degraded_after=r.get(m, path, "degraded_after", duration_in(limits.DEGRADED_AFTER)),
-        tls_warning_days=r.get(m, path, "tls_warning_days", integer(*limits.TLS_WARNING_DAYS), 14),
         tags=r.get(m, path, "tags", text_list, ()),
         group=r.get(m, path, "group", text),
         channels=r.get(m, path, "channels", text_list, ()),
@@ -190,30 +170,19 @@ def _heartbeat(r: Reader, value: Any, path: tuple) -> c.Heartbeat | None:
     )
 
 
-CHANNEL_KEYS = ("id", "apprise", "webhook", "events", "all_resources", "min_interval", "burst", "timeout")
+CHANNEL_KEYS = ("id", "events", "all_resources", "min_interval", "burst", "timeout")
 
 
 def _channel(r: Reader, value: Any, path: tuple) -> c.Channel | None:
-    m = r.mapping(value, path, CHANNEL_KEYS, required=("id",))
+    from uptime_tui.notify.channels import KINDS as kinds  # up the layers: see the docstring
+
+    m = r.mapping(value, path, CHANNEL_KEYS + tuple(kinds), required=("id",))
     if m is None:
         return None
-    if ("apprise" in m) == ("webhook" in m):
-        r.problem(path, "give either 'apprise' (URLs) or 'webhook', not both or neither")
-    # A single string is a list of one, as for every list here (and Apprise's own `add`).
-    apprise_urls = r.get(m, path, "apprise", text_list, ())
-    for i, url in enumerate(apprise_urls):
-        if reason := apprise_problem(url):  # never echoes the URL: it carries tokens
-            r.problem(path + ("apprise", i), reason)
-    webhook = None
-    if "webhook" in m:
-        wpath = path + ("webhook",)
-        w = r.mapping(m["webhook"], wpath, ("url", "secret", "headers"), required=("url",))
-        if w is not None:
-            webhook = c.Webhook(
-                url=r.get(w, wpath, "url", webhook_url, ""),
-                secret=r.get(w, wpath, "secret", text),
-                headers=r.get(w, wpath, "headers", text_mapping, {}),
-            )
+    given = [kind for name, kind in kinds.items() if name in m]
+    if len(given) != 1:
+        r.problem(path, _one_kind_problem([kind.label for kind in kinds.values()]))
+    specs = [kind.read(r, m, path) for kind in given]  # each read, so all their problems are reported
     patterns = r.get(m, path, "events", text_list, ("incident.*",))
     for i, pattern in enumerate(patterns):
         if not known_channel_pattern(pattern):
@@ -221,12 +190,20 @@ def _channel(r: Reader, value: Any, path: tuple) -> c.Channel | None:
             hint = f" (did you mean '{close[0]}'?)" if close else " (for example incident.*, monitor.down or audit.*)"
             r.problem(path + ("events", i), f"'{pattern}' matches no event{hint}")
     return c.Channel(
-        id=r.get(m, path, "id", identifier, ""), apprise=apprise_urls, webhook=webhook, events=patterns,
+        id=r.get(m, path, "id", identifier, ""), kind=given[0].name if given else "",
+        spec=specs[0] if specs else None, events=patterns,
         all_resources=r.get(m, path, "all_resources", boolean, False),
         min_interval=r.get(m, path, "min_interval", duration_in(limits.CHANNEL_MIN_INTERVAL), 60.0),
         burst=r.get(m, path, "burst", integer(*limits.BURST), 3),
         timeout=r.get(m, path, "timeout", duration_in(limits.CHANNEL_TIMEOUT), 10.0),
     )
+
+
+def _one_kind_problem(labels: list[str]) -> str:
+    """"give either 'apprise' (URLs) or 'webhook', not both or neither", for however many kinds."""
+    if len(labels) == 2:
+        return f"give either {labels[0]} or {labels[1]}, not both or neither"
+    return f"give exactly one of {', '.join(labels)}"
 
 
 def known_channel_pattern(pattern: str) -> bool:

@@ -1,17 +1,13 @@
-"""Where the config points: listen addresses, host names, http and webhook URLs, URL-safe tokens
-and slugs, and Apprise URLs (checked by Apprise itself, without sending). Parsers in the style of
-config.values: a value in, the typed value out or a ValueError with a reason; a secret is never
-echoed in the reason.
+"""Where the config points: listen addresses, host names, http URLs, URL-safe tokens and slugs.
+Parsers in the style of config.values: a value in, the typed value out or a ValueError with a
+reason; a secret is never echoed in the reason. (A channel kind's URLs, webhook and Apprise, are
+checked by the kind's own module in notify/channels/.)
 """
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
-import logging
 import re
-import threading
-from contextlib import contextmanager
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
@@ -103,67 +99,3 @@ def slug(value: Any) -> str:
     if not _SLUG.fullmatch(result):
         raise ValueError(f"{shown(result)} is not a slug (lowercase letters, digits, '-' and '_'; at most 100)")
     return result
-
-
-def apprise_problem(entry: str) -> str | None:
-    """Why Apprise could not notify `entry` (one URL, or several split as Apprise's `add` splits
-    them), or None. Apprise builds each service from its URL as it would to send, but sends and
-    resolves nothing, in well under a millisecond. A refusal names only the scheme: the rest of
-    an Apprise URL carries its tokens."""
-    if "://" not in entry:
-        return "not an Apprise URL (scheme://...)"
-    from apprise import Apprise
-    from apprise.manager_plugins import NotificationManager
-    from apprise.utils.parse import parse_urls
-
-    services = NotificationManager()  # a singleton: plugins are loaded once per process
-    with _quiet("apprise"):  # its errors quote the URL
-        urls = parse_urls(entry)
-        if not urls:
-            return "not an Apprise URL (scheme://...)"
-        for n, url in enumerate(urls, 1):
-            if Apprise.instantiate(url) is not None:
-                continue
-            scheme = url.partition("://")[0].lower()
-            named, which = shown(f"{scheme}://"), f" (URL {n} of {len(urls)} in this entry)" if len(urls) > 1 else ""
-            if scheme in services and not services[scheme].enabled:
-                return f"Apprise's {named} service cannot run on this machine (a package is missing){which}"
-            if scheme in services:
-                return f"Apprise cannot use this {named} URL: a host, token or recipient is missing or malformed{which}"
-            if scheme in ("http", "https"):  # one of the services' own URLs (Slack's, Discord's ...), but not this
-                return f"Apprise knows no service at this {named} URL (json:// posts JSON; or use 'webhook'){which}"
-            close = difflib.get_close_matches(scheme, list(services.schemas()), n=1)
-            hint = f" (did you mean '{close[0]}://'?)" if close else ""
-            return f"Apprise knows no service {named}{hint}{which}"
-    return None
-
-
-class _OtherThreads(logging.Filter):
-    def __init__(self):
-        super().__init__()
-        self.thread = threading.get_ident()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.thread != self.thread
-
-
-@contextmanager
-def _quiet(logger_name: str):
-    """Drop what this thread logs to `logger_name` meanwhile; other threads log as usual."""
-    logger, only_others = logging.getLogger(logger_name), _OtherThreads()
-    logger.addFilter(only_others)
-    try:
-        yield
-    finally:
-        logger.removeFilter(only_others)
-
-
-def webhook_url(value: Any) -> str:
-    """An http(s) URL; a refused one is never echoed (webhook URLs often carry a token)."""
-    try:
-        return http_url(value)
-    except ValueError as exc:
-        reason = ("the port is not between 1 and 65535" if "port in" in str(exc) else
-                  "its host is not a valid host name" if "of the URL is not valid" in str(exc) else
-                  "expected an http:// or https:// URL with a host")
-        raise ValueError(f"{reason} (the URL is not shown: it may carry a token)") from None

@@ -1,4 +1,4 @@
-"""Notifications: a durable outbox, delivered to Apprise URLs and signed raw webhooks.
+"""Notifications: a durable outbox, delivered through channel kinds (signed raw webhooks, Apprise).
 
 The engine's side of it is this narrow interface:
 
@@ -19,13 +19,17 @@ The engine's side of it is this narrow interface:
 
 Modules: `routing` (pure: who hears what, what stays quiet), `plan` (pure: storm limit, digest or
 not, retry and give-up), `render` (pure: webhook bodies, Apprise text, digests), `outbox` (rows
-and queries), `webhook` (signing, POST), `apprise_sender`, `delivery` (the loop), `redact`.
+and queries), `channels` (one module per channel kind: its settings, description, secrets and
+sender, and the registry), `sending` (an attempt, dispatched by kind), `delivery` (the loop),
+`redact`.
+
+The exports load lazily: config loading reads channel settings through `notify.channels` and
+must not bring the outbox (peewee) with it; the engine enqueues inside its transactions and must
+not import the HTTP and Apprise clients that delivery brings (only the runtime, which delivers).
 """
 
 from importlib import import_module
 
-# Loaded on first use: the engine enqueues (outbox) inside its transactions but must not import
-# the HTTP and Apprise clients that delivery brings; only the runtime, which delivers, does.
 _LAZY = {
     "Notifier": "uptime_tui.notify.delivery",
     "NotifierOptions": "uptime_tui.notify.delivery",

@@ -1,4 +1,4 @@
-"""The delivery loop: pending notifications out of the outbox, to webhooks and Apprise.
+"""The delivery loop: pending notifications out of the outbox, to each channel through its kind.
 
 `Notifier` runs on the engine's event loop. Every `poll_interval` (or at once after `wake()`) it
 asks which channels have deliveries due, and starts one task per such channel that is not already
@@ -12,6 +12,10 @@ between sending and recording sends it again: delivery is at least once, and the
 lets the receiver drop the repeat. A transient failure stops the channel's batch (the receiver is
 down: no point hammering it); every delivery of the batch waits for its backoff. The first success
 after failures makes the channel's waiting deliveries due at once.
+
+The module is near our size limit because the loop, its sending passes and its lifecycle share the
+Notifier's state (storm buckets, busy tasks, health); what differs per channel kind is already out,
+in notify/channels/.
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from uptime_tui.notify import outbox, render
+from uptime_tui.notify.channels import kind_of
 from uptime_tui.notify.plan import Pending, RetryPolicy, SendResult, TokenBucket, plan, stream_of
-from uptime_tui.notify.redact import Redactor, RedactingFilter
+from uptime_tui.notify.redact import Redactor, RedactingFilter, describe_channel
 from uptime_tui.notify.sending import Message, Senders
 from uptime_tui.store.reader import Reader
 
@@ -38,9 +43,6 @@ SECRET_BEARING_LOGGERS = ("apprise", "httpx", "httpcore.connection", "httpcore.h
 def utcnow() -> datetime:
     """The real clock."""
     return datetime.now(timezone.utc)
-
-
-DIGEST_PART = 1000  # payloads per webhook digest POST
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ class Notifier:
         self.health: dict[str, ChannelHealth] = {}
         self._buckets: dict[str, TokenBucket] = {}
         self._busy: dict[str, asyncio.Task] = {}
-        self.senders = Senders(self.options.apprise_threads)
+        self.senders = Senders(self.options)
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -263,10 +265,9 @@ class Notifier:
         return bool(pulled) or (bool(sent) and not failures and not untried)
 
     async def _send_digest(self, channel, deliveries: list) -> bool:
-        # A webhook digest goes out in parts of DIGEST_PART payloads, sent together and counted
-        # as one message by the storm limit: one POST of thousands of payloads would exceed the
-        # body limit of most receivers (aiohttp's default is 1 MB) and be refused for good.
-        size = DIGEST_PART if channel.webhook is not None else len(deliveries)
+        # A kind may cap a digest's size (a webhook's receiver its body): then it goes out in parts,
+        # sent together and counted as one message by the storm limit.
+        size = kind_of(channel).digest_part or len(deliveries)
         parts = [deliveries[i:i + size] for i in range(0, len(deliveries), size)]
         retry, pulled, delivered, failures = self.options.retry, 0, 0, []
         for part in parts:
@@ -318,8 +319,6 @@ class Notifier:
 
     async def send_test(self, channel_id: str) -> Outcome:
         """Send a test message to one channel now (no retry), record it, and say how it went."""
-        from uptime_tui.notify.redact import describe_channel
-
         channel = self.channels[channel_id]
         now = self.clock()
         payload = render.test_payload(self.ctx, now, channel_id)
@@ -343,7 +342,6 @@ class Notifier:
     # --- plumbing -------------------------------------------------------------------------------
 
     def _ensure_clients(self) -> None:
-        self.senders.open()
         if self._reader is None:
             self._reader = Reader(self.database, 1, "uptime-tui-notify-read")
 

@@ -31,9 +31,14 @@ class DefinitionChange:
 
 
 def definition_of(item: cfg.Monitor | cfg.Heartbeat) -> dict:
-    """The JSON form of a YAML entry, as stored (tokens left out: they have their own column)."""
+    """The JSON form of a YAML entry, as stored (tokens left out: they have their own column).
+
+    A monitor's type settings sit beside its common ones, as they do in the YAML: `url`, not
+    `spec.url`.
+    """
     data = dataclasses.asdict(item)
     data.pop("token", None)
+    data |= data.pop("spec", None) or {}
     return _jsonable(data)
 
 
@@ -74,6 +79,14 @@ def _heartbeat_columns(item: cfg.Heartbeat, row: Heartbeat | None) -> dict:
     return {"name": item.name, "token": token}
 
 
+def _compared(definition: dict, stored: dict) -> set:
+    """The keys to compare: a definition stored before each type had its own settings holds every
+    type's (the others' as None or defaults), which are no change while the type stays."""
+    if definition.get("type") == stored.get("type"):
+        return definition.keys()
+    return definition.keys() | stored.keys()
+
+
 def _sync(model, kind: str, items, now: datetime, columns_of) -> list[DefinitionChange]:
     existing = {row.key: row for row in model.select()}
     changes = []
@@ -89,7 +102,7 @@ def _sync(model, kind: str, items, now: datetime, columns_of) -> list[Definition
             changes.append(DefinitionChange(kind, "created", item.id, row.id, item.name))
             continue
         changed = sorted(
-            {k for k in definition.keys() | row.definition.keys() if definition.get(k) != row.definition.get(k)}
+            {k for k in _compared(definition, row.definition) if definition.get(k) != row.definition.get(k)}
             | ({"token"} if "token" in columns and columns["token"] != row.token else set())
         )
         if not changed:
