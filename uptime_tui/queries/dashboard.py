@@ -14,10 +14,8 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from uptime_tui import audit
 from uptime_tui.rules import heartbeat_machine as hb_machine
 from uptime_tui.rules.maintenance import in_maintenance
-from uptime_tui.store import auditlog
 from uptime_tui.store.models import (CheckResult, Event, Heartbeat, Incident,
                                      IncidentEvidence, Monitor, database_proxy)
 from uptime_tui.store.retention import db_time
@@ -112,13 +110,6 @@ def parse_dt(text: str | None) -> datetime | None:
         return None
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def load_monitors(config, now: datetime) -> list[MonitorRow]:
-    """Every monitor with its recent response times and 24 h check counts."""
-    rows = load_monitor_rows(config, now)
-    fill_monitor_stats(rows, load_monitor_stats(now))
-    return rows
 
 
 def load_monitor_rows(config, now: datetime) -> list[MonitorRow]:
@@ -331,28 +322,3 @@ def monitor_detail(monitor_id: int, limit: int = 100) -> MonitorDetail | None:
         (Incident.resource_type == "monitor") & (Incident.resource_id == monitor_id))
         .order_by(Incident.started_at.desc()).limit(50)]
     return MonitorDetail(m.id, m.key, m.name, m.type, m.target, m.paused, results, incidents)
-
-
-def audit_page(criteria: audit.Filter | None, limit: int = 200, before_id: int | None = None) -> auditlog.Page:
-    """A page of audit entries, newest first (the CLI's filters)."""
-    return auditlog.query(criteria, limit=limit, before_id=before_id)
-
-
-def parse_audit_filter(text: str, now: datetime) -> audit.Filter:
-    """`action=incident.* actor=alice since=24h words` -> a Filter; bare words search messages.
-
-    Keys are the CLI's options: target, action, actor, actor_type (or type), since, until, text.
-    """
-    fields: dict = {}
-    words = []
-    for token in text.split():
-        key, sep, value = token.partition("=")
-        key = key.replace("-", "_")
-        if sep and key in ("target", "action", "actor", "actor_type", "type", "since", "until", "text"):
-            key = "actor_type" if key == "type" else key
-            fields[key] = audit.parse_time(value, now) if key in ("since", "until") else value
-        else:
-            words.append(token)
-    if words:
-        fields["text"] = " ".join(([fields["text"]] if "text" in fields else []) + words)
-    return audit.Filter(**fields)
