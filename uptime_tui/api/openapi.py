@@ -93,7 +93,7 @@ def _incident_paths() -> dict:
     one = {"summary": "Get an incident", "tags": ["incidents"], "parameters": [ID_PATH],
            "responses": _responses(_json(ref("IncidentEnvelope"), "The incident"), "400", "401", "404")}
     snooze = _body({
-        "duration": {"oneOf": [{"type": "number", "exclusiveMinimum": True, "minimum": 0, "maximum": 2592000},
+        "duration": {"oneOf": [{"type": "number", "minimum": 1, "maximum": 2592000},
                                {"type": "string", "pattern": DURATION_PATTERN}],
                      "description": "Seconds, or text such as 30m or 1h30m"},
         "until": {"type": "string", "format": "date-time"},

@@ -8,7 +8,6 @@ limit (413 beyond it) and must be objects.
 from __future__ import annotations
 
 import json
-import math
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -155,25 +154,22 @@ def body_bool(body: dict, name: str, default: bool) -> bool:
     return value
 
 
-MAX_SNOOZE = timedelta(days=365)
+# The API's own range for a snooze's length; the engine then holds the snooze to 30 days.
+SNOOZE_RANGE = (1.0, timedelta(days=365).total_seconds())
 
 
 def body_duration(body: dict, name: str) -> timedelta | None:
-    """A duration such as "30m" or "1h30m", or a number of seconds; positive, at most a year."""
-    from uptime_tui.config.values import duration
+    """A duration in the config's grammar ("30s", "1h30m") or a number of seconds, 1s to 365d;
+    refusals are the config's reasons after the field's name."""
+    from uptime_tui.config.values import duration_in
 
     value = body.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise bad_request(f"{name} must be a duration such as \"30m\" or a number of seconds")
     try:
-        seconds = duration(value)
-    except (ValueError, OverflowError):
-        raise bad_request(f"{name} must be a duration such as \"30m\" or a number of seconds")
-    if not math.isfinite(seconds) or seconds <= 0 or seconds > MAX_SNOOZE.total_seconds():
-        raise bad_request(f"{name} must be more than 0 seconds and at most 365 days")
-    return timedelta(seconds=seconds)
+        return timedelta(seconds=duration_in(SNOOZE_RANGE)(value))
+    except ValueError as exc:
+        raise bad_request(f"{name} {exc}") from None
 
 
 def body_time(body: dict, name: str) -> datetime | None:
