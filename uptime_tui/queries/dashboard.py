@@ -16,8 +16,8 @@ from datetime import datetime, timedelta, timezone
 
 from uptime_tui.rules import heartbeat_machine as hb_machine
 from uptime_tui.rules.maintenance import in_maintenance
-from uptime_tui.store.models import (CheckResult, Event, Heartbeat, Incident,
-                                     IncidentEvidence, Monitor, database_proxy)
+from uptime_tui.queries.incidents import Evidence, evidence_of
+from uptime_tui.store.models import CheckResult, Event, Heartbeat, Incident, Monitor, database_proxy
 from uptime_tui.store.retention import db_time
 from uptime_tui.store.uptime import check_counts
 
@@ -273,7 +273,7 @@ class IncidentDetail:
 
     incident: IncidentRow
     timeline: list[tuple[datetime, str, str]]  # (when, event, message), oldest first
-    evidence: list[tuple[datetime, str, int | None, float | None, str | None]]
+    evidence: list[Evidence]  # oldest first
     group: list[IncidentRow]  # the other incidents of its group
 
 
@@ -284,9 +284,7 @@ def incident_detail(incident_id: int) -> IncidentDetail | None:
         return None
     timeline = [(e.dt, e.name, (e.payload or {}).get("message", ""))
                 for e in Event.select().where(Event.incident == incident_id).order_by(Event.dt, Event.id)]
-    evidence = [(e.timestamp, e.region, e.status_code, e.ttfb_ms, e.cause)
-                for e in IncidentEvidence.select().where(IncidentEvidence.incident == incident_id)
-                .order_by(IncidentEvidence.timestamp)]
+    evidence = evidence_of([incident_id])[incident_id]  # the API's incident reads the same
     group = []
     if row.group_id is not None:
         group = [incident_row(i) for i in Incident.select(*INCIDENT_FIELDS).where(
