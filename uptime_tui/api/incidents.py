@@ -96,7 +96,7 @@ def _resource_id(request: web.Request, name: str) -> int | None:
     value = params.digits(raw)
     if value is None:
         raise bad_request(f"{name} must be an integer")
-    return value  # one past any id the database holds matches nothing
+    return value  # past 32 bits it names no row, and the query finds nothing
 
 
 @requires("read")
