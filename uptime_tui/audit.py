@@ -123,6 +123,11 @@ def parse_time(text: str, now: datetime) -> datetime:
         moment = datetime.fromisoformat(text.upper())  # Python 3.11 reads only a capital T and Z
     except ValueError:
         raise ValueError(f"must be {WHEN}") from None
+    return as_utc(moment)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """An aware datetime in UTC (naive means UTC), clamped to the calendar's ends."""
     if moment.tzinfo is None:
         return moment.replace(tzinfo=timezone.utc)
     try:

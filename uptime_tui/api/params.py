@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from aiohttp import web
 
 from uptime_tui.api.errors import ApiError, bad_request
+from uptime_tui.audit import as_utc
 
 BODY_LIMIT = 64 * 1024  # bytes of a JSON request body
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
@@ -81,23 +82,7 @@ def parse_time(text: str, name: str) -> datetime:
         value = datetime.fromisoformat(text.upper())
     except ValueError:
         raise bad_request(f"{name} is not a valid date-time: {text}")
-    return to_utc(value)
-
-
-def is_rfc3339(text: str) -> bool:
-    """Whether `text` is written as an RFC 3339 date-time."""
-    return bool(_RFC3339.fullmatch(text))
-
-
-def to_utc(value: datetime) -> datetime:
-    """An aware datetime in UTC (naive means UTC), clamped to the calendar's ends."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    try:
-        return value.astimezone(timezone.utc)
-    except OverflowError:  # year 1 or 9999 pushed past the calendar by its offset
-        edge = datetime.min if value.year == 1 else datetime.max
-        return edge.replace(tzinfo=timezone.utc)
+    return as_utc(value)
 
 
 def query_time(request: web.Request, name: str) -> datetime | None:
