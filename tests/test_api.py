@@ -197,7 +197,7 @@ async def test_every_error_is_json(sqlite):
              "whole_group must be true or false"),
             ("POST", "/api/v1/incidents/1/snooze", WRITE, b'{"duration": NaN}', 400, None),
             ("POST", "/api/v1/incidents/1/snooze", WRITE, b'{"duration": "soon"}', 400,
-             'duration must be a duration such as "30m" or a number of seconds'),
+             "duration must be a duration such as 30s, 5m, 1h30m or 2d, got 'soon'"),
             ("POST", "/api/v1/incidents/1/snooze", WRITE, b'{"duration": 1e400}', 400, None),
             ("POST", "/api/v1/incidents/1/snooze", WRITE, b'{"until": 5}', 400,
              "until must be an RFC 3339 date-time such as 2026-05-07T09:14:02Z"),

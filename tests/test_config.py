@@ -85,7 +85,7 @@ heartbeats:
      "duplicate policy 'p'"),
     ("monitors: [{id: a, type: http, url: 'http://x/', channels: [slak]}]\nchannels: [{id: slack, apprise: 'slack://t'}]",
      "unknown channel 'slak' (did you mean 'slack'?)"),
-    ("monitors: [{id: a, type: http, url: 'http://x/', interval: -5s}]", "a duration cannot be negative"),
+    ("monitors: [{id: a, type: http, url: 'http://x/', interval: -5s}]", "interval: must not be negative"),
     ("monitors: [{id: a, type: http, url: 'http://x/', interval: 0s}]", "must be at least 1s"),
     ("monitors: [{id: a, type: htp, url: 'http://x/'}]", "did you mean 'http'?"),
     ("monitors: [{id: a, type: tcp, host: h}]", "'host' and 'port' are required"),

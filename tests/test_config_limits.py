@@ -70,9 +70,9 @@ def test_each_duration_accepts_its_bounds_and_refuses_just_past_them(base, path,
 
 def test_the_reported_cases():
     assert problems(MONITOR + "    interval: .nan\n") == [
-        "c.yaml:5:15: monitors[0].interval: expected a finite duration like 30s, 5m, 1h, 2d, got nan"]
+        "c.yaml:5:15: monitors[0].interval: must be a finite duration such as 30s, 5m, 1h30m or 2d, got nan"]
     assert problems(MONITOR + "    interval: .inf\n") == [
-        "c.yaml:5:15: monitors[0].interval: expected a finite duration like 30s, 5m, 1h, 2d, got inf"]
+        "c.yaml:5:15: monitors[0].interval: must be a finite duration such as 30s, 5m, 1h30m or 2d, got inf"]
     assert problems(MONITOR + "    interval: 99999999999999999999999d\n") == [
         "c.yaml:5:15: monitors[0].interval: must be at most 1d, got '99999999999999999999999d'"]
     assert problems("settings:\n  group_window: 99999999999w\n") == [

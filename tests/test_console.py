@@ -25,7 +25,7 @@ from uptime_tui.store.sync import sync_definitions
 from uptime_tui.queries import dashboard as queries
 from uptime_tui.tui.app import build_app
 from uptime_tui.tui.dialogs.resolve import ResolveDialog
-from uptime_tui.tui.dialogs.snooze import SnoozeDialog, parse_duration
+from uptime_tui.tui.dialogs.snooze import SnoozeDialog
 from uptime_tui.tui.screens.dashboard import DashboardScreen
 from uptime_tui.tui.widgets.pane_table import PaneTable
 
@@ -492,15 +492,6 @@ async def test_no_redraw_while_a_dialog_covers_the_panes(tmp_path):
         await until(pilot, lambda: monitors.stale, "the update to be deferred")
         await pilot.press("escape")
         await until(pilot, lambda: not monitors.stale, "the repaint on return")
-
-
-def test_custom_snooze_durations():
-    assert parse_duration("90m") == timedelta(minutes=90)
-    assert parse_duration("1h 30m") == timedelta(minutes=90)
-    assert parse_duration("2d") == timedelta(days=2)
-    assert parse_duration("soon") is None and parse_duration("0m") is None and parse_duration("") is None
-    assert parse_duration("30s") == timedelta(seconds=30)  # the config's grammar, seconds too
-    assert parse_duration("99999999999w") is None and parse_duration("31d") is None  # overflowed
 
 
 @pytest.mark.anyio

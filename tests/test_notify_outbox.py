@@ -12,6 +12,7 @@ from support.notify import (
 from uptime_tui import config as cfg, events
 from uptime_tui.notify import enqueue, enqueue_audit, outbox
 from uptime_tui.notify.plan import RetryPolicy
+from uptime_tui.queries import deliveries
 from uptime_tui.store import open_database
 from uptime_tui.store.models import AuditEntry, Incident, NotificationDelivery
 
@@ -151,10 +152,10 @@ def test_retry_bookkeeping_and_giving_up(database_url):
         assert outbox.mark_failed([second], later, "HTTP 400 Bad Request", True, policy) == [second.id]  # refused twice
         assert outbox.mark_failed([first], NOW + timedelta(hours=2), "connection refused", False, policy) == [first.id]
         assert outbox.pending("hook", 100) == []
-    failed = {r["id"]: r for r in outbox.list_deliveries(state="failed")}
-    assert failed[second.id]["last_error"] == "gave up (refused, 2 attempts): HTTP 400 Bad Request"
-    assert failed[first.id]["last_error"].startswith("gave up (still failing after 1h, 2 attempts)")
-    assert outbox.channel_states()["hook"] == {"failed": 2, "sent": 1}
+    failed = {r.id: r for r in deliveries.recent_deliveries(state="failed")}
+    assert failed[second.id].last_error == "gave up (refused, 2 attempts): HTTP 400 Bad Request"
+    assert failed[first.id].last_error.startswith("gave up (still failing after 1h, 2 attempts)")
+    assert deliveries.channel_states()["hook"] == {"failed": 2, "sent": 1}
     assert outbox.recent_sends("hook", NOW) == [later]
 
 

@@ -399,6 +399,7 @@ async def test_an_incident_the_engine_reopens_starts_its_escalation_and_acknowle
 @pytest.mark.anyio
 async def test_a_monitor_has_one_identity_in_the_audit_log_and_filters_take_either_form(database):
     from uptime_tui import audit
+    from uptime_tui.queries import audit as audit_log
     from uptime_tui.store import auditlog
 
     clock = Clock()
@@ -415,5 +416,5 @@ async def test_a_monitor_has_one_identity_in_the_audit_log_and_filters_take_eith
                     [audit.Target("monitor", str(row_id), "Web")], "escalated", {}, clock.now)
     wanted = {"incident.started", "incident.acknowledged", "incident.escalated"}
     for form in ("monitor:web", f"monitor:{row_id}"):
-        found = {e["action"] for e in auditlog.iter_entries(audit.Filter(target=form))}
+        found = {e["action"] for e in audit_log.iter_entries(audit.Filter(target=form))}
         assert wanted <= found, form

@@ -4,7 +4,8 @@ Pure: entries are built and hashed here; the store appends them. Each entry's ha
 own fields and the previous entry's hash, so an entry edited, inserted or deleted behind the
 program's back breaks the chain from that point on (store/auditlog.verify finds where).
 
-Also pure: the Filter a person or the API narrows the log with, and the CSV export. CSV cells are
+Also pure: the Filter a person or the API narrows the log with, the one grammar and validation
+that reads it (the console, the CLI and the API give the same refusals), and the CSV export. CSV cells are
 neutralised so that a hostile message (`=HYPERLINK(...)`) is shown by a spreadsheet, never run.
 """
 
@@ -18,10 +19,12 @@ import json
 import os
 import re
 import socket
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TextIO
+
+from uptime_tui.config.values import duration
 
 SCHEMA_VERSION = 1
 GENESIS_HASH = "0" * 64
@@ -94,25 +97,43 @@ def iso_z(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-_DURATION = re.compile(r"(\d+)\s*([smhdw])")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+WHEN = "an ISO 8601 date or time (UTC without an offset) or a duration ago such as 24h, 7d or 1h30m"
+EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
+LATEST = datetime.max.replace(tzinfo=timezone.utc)
 
 
 def parse_time(text: str, now: datetime) -> datetime:
-    """An ISO 8601 date or time (UTC when it has no offset), or a duration ago such as 24h or 7d."""
+    """An ISO 8601 date or time (UTC when it has no offset, T and Z in any case), or a duration ago
+    in the config's grammar (24h, 1h30m, 7d). ValueError's message reads after the field's name.
+
+    A duration ago or an offset past the calendar's ends is clamped to them rather than refused: a
+    script asking for "everything since 99999w" means everything.
+    """
     text = text.strip()
-    relative = _DURATION.fullmatch(text)
-    if relative:
-        try:
-            return now - timedelta(seconds=int(relative[1]) * _UNIT_SECONDS[relative[2]])
-        except OverflowError:
-            raise ValueError(f"too long ago: {text!r}") from None
     try:
-        moment = datetime.fromisoformat(text)
+        seconds = duration(text)
     except ValueError:
-        raise ValueError(f"not a date, time or duration: {text!r} "
-                         "(use e.g. 2026-11-23, 2026-11-23T08:00:00Z, 24h or 7d)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        pass
+    else:
+        try:
+            return now - timedelta(seconds=seconds)
+        except OverflowError:
+            return EARLIEST
+    try:
+        moment = datetime.fromisoformat(text.upper())  # Python 3.11 reads only a capital T and Z
+    except ValueError:
+        raise ValueError(f"must be {WHEN}") from None
+    return as_utc(moment)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """An aware datetime in UTC (naive means UTC), clamped to the calendar's ends."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:  # year 1 or 9999 pushed past the calendar by its offset
+        return EARLIEST if moment.year == 1 else LATEST
 
 
 @dataclass(frozen=True)
@@ -134,6 +155,11 @@ class Filter:
                 raise ValueError(f"Filter.{name} must be an aware datetime")
 
     @property
+    def empty_range(self) -> bool:
+        """since is not earlier than until: nothing can match."""
+        return self.since is not None and self.until is not None and self.since >= self.until
+
+    @property
     def action_prefix(self) -> str | None:
         """The literal start of the action glob, which a database can match with LIKE 'prefix%'."""
         if not self.action:
@@ -142,7 +168,7 @@ class Filter:
         return prefix or None
 
     def matches(self, entry: dict) -> bool:
-        """Whether an entry (as returned by store.auditlog.query) passes every criterion."""
+        """Whether an entry (as queries.audit returns it) passes every criterion."""
         if self.actor_type and entry["actor"]["type"] != self.actor_type:
             return False
         if self.action and not fnmatch.fnmatchcase(entry["action"], self.action):
@@ -169,6 +195,85 @@ class Filter:
 def _names(wanted: str, id_: object, name: object, *more: str) -> bool:
     # Ids are matched exactly; names as a person types them, in any case.
     return wanted == str(id_) or wanted in more or wanted.casefold() == str(name).casefold()
+
+
+# --- reading a filter: the one grammar of the console, the CLI and the API -----------------------
+
+FILTER_KEYS = ("target", "action", "actor", "actor_type", "since", "until", "text")
+_SEARCHES = ("target", "action", "actor", "text")  # empty means no criterion
+MAX_FILTER_TEXT = 2000  # characters of one value, as the API's other text fields
+
+
+class FilterError(ValueError):
+    """A filter value that cannot be used: its key and a reason that reads after the key's name.
+
+    Each face names the key its own way (`since` in the console and the API, `--since` on the
+    command line) and says the same reason after it.
+    """
+
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(f"{key} {reason}")
+        self.key, self.reason = key, reason
+
+
+def parse_filter(values: Mapping[str, str | None], now: datetime) -> Filter:
+    """Raw filter values (None: not given) as a Filter; FilterError for the first bad one.
+
+    An empty target, action, actor or text means no criterion; an empty actor_type, since or until
+    is refused. `since` not earlier than `until` is an empty range, not an error, in every face: a
+    script that computes both needs no special case (the CLI says why nothing matched).
+    """
+    fields: dict = {}
+    for key in FILTER_KEYS:
+        raw = values.get(key)
+        if raw is None:
+            continue
+        _check_text(key, raw)
+        if key in _SEARCHES:
+            fields[key] = raw or None
+        elif key == "actor_type":
+            if raw not in ACTOR_TYPES:
+                raise FilterError(key, f"must be one of {', '.join(ACTOR_TYPES)}")
+            fields[key] = raw
+        else:
+            try:
+                fields[key] = parse_time(raw, now)
+            except ValueError as exc:
+                raise FilterError(key, str(exc)) from None
+    return Filter(**fields)
+
+
+def parse_filter_words(text: str, now: datetime) -> Filter:
+    """One line as a person types it: `action=incident.* type=user since=1h30m words`.
+
+    The keys are FILTER_KEYS (`actor-type` or `type` for actor_type); words that are not key=value
+    search the message, after any text= given.
+    """
+    values: dict[str, str] = {}
+    words = []
+    for token in text.split():
+        key, sep, value = token.partition("=")
+        key = key.replace("-", "_")
+        key = "actor_type" if key == "type" else key
+        if sep and key in FILTER_KEYS:
+            values[key] = value
+        else:
+            words.append(token)
+    if words:
+        values["text"] = " ".join(([values["text"]] if values.get("text") else []) + words)
+    return parse_filter(values, now)
+
+
+def _check_text(key: str, raw: str) -> None:
+    # What a database can store and compare: PostgreSQL refuses NUL and lone surrogates.
+    if "\x00" in raw:
+        raise FilterError(key, "must not contain NUL characters")
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:
+        raise FilterError(key, "must be valid Unicode text") from None
+    if len(raw) > MAX_FILTER_TEXT:
+        raise FilterError(key, f"must be at most {MAX_FILTER_TEXT} characters")
 
 
 CSV_COLUMNS = ("id", "created_at", "version", "actor_type", "actor_id", "actor_name", "action",

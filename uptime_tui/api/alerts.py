@@ -20,13 +20,14 @@ from uptime_tui.api.auth import requires
 from uptime_tui.api.errors import ApiError, bad_request
 from uptime_tui.api.operator import engine_of, operator_of, refusals_as_http
 from uptime_tui.api.app_keys import read
-from uptime_tui.store.models import Incident
+from uptime_tui.queries import incidents
+from uptime_tui.queries.incidents import IncidentRecord
 
 STATUSES = {"critical": "CRITICAL", "warning": "WARNING", "ok": "OK", "unknown": "UNKNOWN"}
 NOT_FOUND = ApiError(404, "alert not found")
 
 
-def alert_json(row: Incident) -> dict:
+def alert_json(row: IncidentRecord) -> dict:
     """An incident as a Mackerel alert."""
     alert = {
         "id": str(row.id),
@@ -43,15 +44,6 @@ def alert_json(row: Incident) -> dict:
     return alert
 
 
-def _page(with_closed: bool, before: int | None, limit: int) -> list[Incident]:
-    query = Incident.select()
-    if not with_closed:
-        query = query.where(Incident.active == True)  # noqa: E712 (peewee expression)
-    if before is not None:
-        query = query.where(Incident.id < min(before, params.MAX_ID + 1))
-    return list(query.order_by(Incident.id.desc()).limit(limit + 1))
-
-
 @requires("read")
 async def list_alerts(request: web.Request) -> web.Response:
     """Open alerts (all with withClosed=true), newest first, at most `limit` (default and max 100)."""
@@ -61,15 +53,15 @@ async def list_alerts(request: web.Request) -> web.Response:
     if raw_next is not None and before is None:
         raise bad_request("nextId must be an alert id")
     limit = params.query_int(request, "limit", 100, 1, 100, "limit must be between 1 and 100")
-    rows = await read(request, _page, with_closed, before, limit)
+    rows = await read(request, incidents.latest_incidents, not with_closed, before, limit + 1)
     body: dict = {"alerts": [alert_json(r) for r in rows[:limit]]}
     if len(rows) > limit:
         body["nextId"] = str(rows[limit - 1].id)
     return web.json_response(body)
 
 
-def _load(alert_id: int) -> Incident | None:
-    return Incident.get_or_none(Incident.id == alert_id) if alert_id <= params.MAX_ID else None
+def _load(alert_id: int) -> IncidentRecord | None:
+    return incidents.incident(alert_id, with_evidence=False)
 
 
 @requires("write")

@@ -3,7 +3,9 @@
 Filters (every one given must match): `target` (an id, a name in any case, or type:id such as
 monitor:3), `action` (a glob such as incident.*), `actor` (id or name), `actor_type`, `since`
 (inclusive) and `until` (exclusive) written as for `uptime-tui audit --since` (ISO 8601, UTC
-without an offset, or a duration ago such as 24h or 7d), `text` (a substring of the message).
+without an offset, or a duration ago such as 24h or 1h30m), `text` (a substring of the message).
+They are read by `audit.parse_filter`, as in the console and the CLI, with the same refusals;
+`since` not earlier than `until` is an empty range, not an error.
 Pages: `limit` (1-100, default 50), then `before_id=<next_before_id>` for older entries or
 `after_id=<next_after_id>` for newer ones.
 
@@ -15,7 +17,6 @@ batches read off the event loop.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from itertools import islice
 
 from aiohttp import web
@@ -25,38 +26,19 @@ from uptime_tui.api import params
 from uptime_tui.api.auth import requires
 from uptime_tui.api.errors import bad_request
 from uptime_tui.api.app_keys import ENGINE, read
+from uptime_tui.queries import audit as audit_log
 
-ACTOR_TYPES = ("user", "api_key", "system", "workflow", "alert")
-TEXT_FILTERS = ("target", "action", "actor", "text")
 CSV_BATCH = 1000
 
 
-def _time(request: web.Request, name: str, now: datetime) -> datetime | None:
-    raw = request.query.get(name)
-    if raw is None:
-        return None
-    if params.is_rfc3339(raw):
-        return params.parse_time(raw, name)  # any case of T and Z, clamped to the calendar
-    try:
-        return params.to_utc(audit.parse_time(params.clean(raw, name), now))
-    except (ValueError, OverflowError):
-        raise bad_request(f"{name} must be an ISO 8601 date or time (UTC without an offset) "
-                          f"or a duration ago such as 24h or 7d")
-
-
 def parse_filter(request: web.Request) -> audit.Filter:
-    """The query's filters as an audit.Filter (400 naming the parameter at fault)."""
-    now = request.app[ENGINE].clock()
-    texts = {}
-    for name in TEXT_FILTERS:
-        raw = request.query.get(name)
-        texts[name] = params.clean(raw, name) if raw else None
-    actor_type = request.query.get("actor_type")
-    if actor_type is not None and actor_type not in ACTOR_TYPES:
-        raise bad_request(f"actor_type must be one of {', '.join(ACTOR_TYPES)}")
-    # since >= until is an empty range, not an error: a script computing both needs no special case.
-    return audit.Filter(actor_type=actor_type, since=_time(request, "since", now), until=_time(request, "until", now),
-                        **texts)
+    """The query's filters as an audit.Filter: the console's and the CLI's grammar and refusals
+    (400 naming the parameter at fault)."""
+    values = {key: request.query.get(key) for key in audit.FILTER_KEYS}
+    try:
+        return audit.parse_filter(values, request.app[ENGINE].clock())
+    except audit.FilterError as exc:
+        raise bad_request(str(exc)) from None
 
 
 def _cursor(request: web.Request, name: str) -> int | None:
@@ -64,9 +46,7 @@ def _cursor(request: web.Request, name: str) -> int | None:
 
 
 def _page(criteria: audit.Filter, limit: int, before_id: int | None, after_id: int | None) -> dict:
-    from uptime_tui.store import auditlog
-
-    page = auditlog.query(criteria, limit=limit, before_id=before_id, after_id=after_id)
+    page = audit_log.page(criteria, limit=limit, before_id=before_id, after_id=after_id)
     return {"entries": list(page), "next_before_id": page.next_before_id, "next_after_id": page.next_after_id}
 
 
@@ -87,8 +67,6 @@ async def list_audit(request: web.Request) -> web.StreamResponse:
 
 
 async def _export(request: web.Request, criteria: audit.Filter) -> web.StreamResponse:
-    from uptime_tui.store import auditlog
-
     response = web.StreamResponse(headers={
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": 'attachment; filename="uptime-tui-audit.csv"'})
@@ -96,7 +74,7 @@ async def _export(request: web.Request, criteria: audit.Filter) -> web.StreamRes
     header = True
     while True:
         # Each batch is read whole on a worker thread; the cursor carries over, not a connection.
-        batch = await read(request, lambda a: list(islice(auditlog.iter_entries(
+        batch = await read(request, lambda a: list(islice(audit_log.iter_entries(
             criteria, oldest_first=True, after_id=a, batch_size=CSV_BATCH), CSV_BATCH)), after_id)
         if not response.prepared:
             await response.prepare(request)

@@ -20,7 +20,8 @@ from uptime_tui.api import params
 from uptime_tui.api.auth import requires
 from uptime_tui.api.errors import ApiError, bad_request
 from uptime_tui.api.app_keys import ENGINE, read
-from uptime_tui.store.models import Incident, IncidentEvidence
+from uptime_tui.queries import incidents
+from uptime_tui.queries.incidents import Evidence, IncidentCriteria, IncidentRecord
 
 TYPES = ("down", "degraded", "flapping")
 NOT_FOUND = ApiError(404, "incident not found")
@@ -33,7 +34,7 @@ def rfc3339(value: datetime | None) -> str | None:
     return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat() + "Z"
 
 
-def evidence_json(row: IncidentEvidence) -> dict:
+def evidence_json(row: Evidence) -> dict:
     """One failing check behind an incident."""
     return {
         "region": row.region, "timestamp": rfc3339(row.timestamp), "status_code": row.status_code,
@@ -41,7 +42,7 @@ def evidence_json(row: IncidentEvidence) -> dict:
     }
 
 
-def incident_json(row: Incident, evidence: list[IncidentEvidence], now: datetime, account: str | None) -> dict:
+def incident_json(row: IncidentRecord, now: datetime, account: str | None) -> dict:
     """An incident as the API shows it."""
     monitor = row.resource_type == "monitor"
     body = {
@@ -52,7 +53,7 @@ def incident_json(row: Incident, evidence: list[IncidentEvidence], now: datetime
         "type": row.type,
         "started_at": rfc3339(row.started_at),
         "resolved_at": rfc3339(row.resolved_at),
-        "evidence": [evidence_json(e) for e in evidence],
+        "evidence": [evidence_json(e) for e in row.evidence],
         "created_at": rfc3339(row.created_at),
         "updated_at": rfc3339(row.updated_at),
         "name": row.name,
@@ -83,72 +84,37 @@ def incident_json(row: Incident, evidence: list[IncidentEvidence], now: datetime
     return body
 
 
-def evidence_of(ids: list[int]) -> dict[int, list[IncidentEvidence]]:
-    """Evidence rows per incident id, oldest first."""
-    found: dict[int, list[IncidentEvidence]] = {i: [] for i in ids}
-    if ids:
-        query = (IncidentEvidence.select()
-                 .where(IncidentEvidence.incident.in_(ids))
-                 .order_by(IncidentEvidence.timestamp, IncidentEvidence.id))
-        for row in query:
-            found[row.incident_id].append(row)
-    return found
-
-
-def load_incident(incident_id: int) -> tuple[Incident, list[IncidentEvidence]] | None:
-    """One incident and its evidence (run on a worker thread)."""
-    row = Incident.get_or_none(Incident.id == incident_id)
-    return None if row is None else (row, evidence_of([row.id])[row.id])
-
-
-def _list(conditions: list, limit: int, offset: int):
-    query = Incident.select().where(*conditions) if conditions else Incident.select()
-    total = query.count()
-    rows = []
-    if offset < total:
-        rows = list(query.order_by(Incident.started_at.desc(), Incident.id.desc()).limit(limit).offset(offset))
-    return rows, evidence_of([r.id for r in rows]), total
-
-
 def account_of(request: web.Request) -> str | None:
     """The organization id the incidents belong to."""
     return request.app[ENGINE].config.settings.organization_id or None
 
 
-def _resource_filter(request: web.Request, name: str, kind: str) -> list:
+def _resource_id(request: web.Request, name: str) -> int | None:
     raw = request.query.get(name)
     if raw is None:
-        return []
+        return None
     value = params.digits(raw)
     if value is None:
         raise bad_request(f"{name} must be an integer")
-    if value > params.MAX_ID:
-        return [Incident.id < 0]  # no row has such an id; the database's integer would overflow
-    return [Incident.resource_type == kind, Incident.resource_id == value]
+    return value  # past 32 bits it names no row, and the query finds nothing
 
 
 @requires("read")
 async def list_incidents(request: web.Request) -> web.Response:
     """Incidents, newest first, filtered and paginated; `total` counts the filtered set."""
-    conditions = _resource_filter(request, "monitor_id", "monitor")
-    conditions += _resource_filter(request, "heartbeat_id", "heartbeat")
+    monitor_id, heartbeat_id = _resource_id(request, "monitor_id"), _resource_id(request, "heartbeat_id")
     kind = request.query.get("type")
-    if kind is not None:
-        if kind not in TYPES:
-            raise bad_request(f"type must be one of {', '.join(TYPES)}")
-        conditions.append(Incident.type == kind)
-    after, before = params.query_time(request, "started_after"), params.query_time(request, "started_before")
-    if after is not None:
-        conditions.append(Incident.started_at > after)
-    if before is not None:
-        conditions.append(Incident.started_at < before)
+    if kind is not None and kind not in TYPES:
+        raise bad_request(f"type must be one of {', '.join(TYPES)}")
+    criteria = IncidentCriteria(monitor_id, heartbeat_id, kind, params.query_time(request, "started_after"),
+                                params.query_time(request, "started_before"))
     limit = params.query_int(request, "limit", 50, 1, 100, "limit must be between 1 and 100")
     offset = params.query_int(request, "offset", 0, 0, None, "offset must be a non-negative integer")
-    rows, evidence, total = await read(request, _list, conditions, limit, offset)
+    page = await read(request, incidents.incident_page, criteria, limit, offset)
     now, account = request.app[ENGINE].clock(), account_of(request)
     return web.json_response({
-        "incidents": [incident_json(r, evidence[r.id], now, account) for r in rows],
-        "total": total, "limit": limit, "offset": offset,
+        "incidents": [incident_json(r, now, account) for r in page.incidents],
+        "total": page.total, "limit": limit, "offset": offset,
     })
 
 
@@ -164,10 +130,10 @@ def incident_id(request: web.Request) -> int:
 
 async def incident_body(request: web.Request, incident_id_: int) -> dict:
     """`{incident: ...}` for an id, or 404."""
-    found = await read(request, load_incident, incident_id_)
+    found = await read(request, incidents.incident, incident_id_)
     if found is None:
         raise NOT_FOUND
-    return {"incident": incident_json(*found, request.app[ENGINE].clock(), account_of(request))}
+    return {"incident": incident_json(found, request.app[ENGINE].clock(), account_of(request))}
 
 
 @requires("read")

@@ -93,7 +93,7 @@ def _incident_paths() -> dict:
     one = {"summary": "Get an incident", "tags": ["incidents"], "parameters": [ID_PATH],
            "responses": _responses(_json(ref("IncidentEnvelope"), "The incident"), "400", "401", "404")}
     snooze = _body({
-        "duration": {"oneOf": [{"type": "number", "exclusiveMinimum": True, "minimum": 0, "maximum": 2592000},
+        "duration": {"oneOf": [{"type": "number", "minimum": 1, "maximum": 2592000},
                                {"type": "string", "pattern": DURATION_PATTERN}],
                      "description": "Seconds, or text such as 30m or 1h30m"},
         "until": {"type": "string", "format": "date-time"},
@@ -134,9 +134,11 @@ def _other_paths() -> dict:
         "responses": _responses(_json(ref("Alert"), "The alert after closing"), *OPERATION_ERRORS),
     }
     text = {"type": "string", "maxLength": 2000, "pattern": r"^[^\x00]*$", "description": "empty: no filter"}
+    # The duration alternative is a part of the grammar the server reads (audit.parse_time): every
+    # string it matches is accepted, a duration ago past the calendar's start meaning all of it.
     when = {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"},
-                      {"type": "string", "pattern": "^[0-9]{1,5}[smhdw]$"}],
-            "description": "RFC 3339, an ISO 8601 date (UTC), or a duration ago: 24h, 7d"}
+                      {"type": "string", "pattern": r"^([0-9]{1,9}(\.[0-9]{1,9})?(ms|s|m|h|d|w)){1,4}$"}],
+            "description": "RFC 3339, an ISO 8601 date (UTC), or a duration ago: 24h, 1h30m, 7d"}
     audit = {
         "summary": "Audit entries, newest first (Accept: text/csv for the whole export)", "tags": ["audit"],
         "parameters": [

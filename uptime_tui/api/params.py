@@ -8,13 +8,13 @@ limit (413 beyond it) and must be objects.
 from __future__ import annotations
 
 import json
-import math
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from aiohttp import web
 
 from uptime_tui.api.errors import ApiError, bad_request
+from uptime_tui.audit import as_utc
 
 BODY_LIMIT = 64 * 1024  # bytes of a JSON request body
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
@@ -82,23 +82,7 @@ def parse_time(text: str, name: str) -> datetime:
         value = datetime.fromisoformat(text.upper())
     except ValueError:
         raise bad_request(f"{name} is not a valid date-time: {text}")
-    return to_utc(value)
-
-
-def is_rfc3339(text: str) -> bool:
-    """Whether `text` is written as an RFC 3339 date-time."""
-    return bool(_RFC3339.fullmatch(text))
-
-
-def to_utc(value: datetime) -> datetime:
-    """An aware datetime in UTC (naive means UTC), clamped to the calendar's ends."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    try:
-        return value.astimezone(timezone.utc)
-    except OverflowError:  # year 1 or 9999 pushed past the calendar by its offset
-        edge = datetime.min if value.year == 1 else datetime.max
-        return edge.replace(tzinfo=timezone.utc)
+    return as_utc(value)
 
 
 def query_time(request: web.Request, name: str) -> datetime | None:
@@ -155,25 +139,22 @@ def body_bool(body: dict, name: str, default: bool) -> bool:
     return value
 
 
-MAX_SNOOZE = timedelta(days=365)
+# The API's own range for a snooze's length; the engine then holds the snooze to 30 days.
+SNOOZE_RANGE = (1.0, timedelta(days=365).total_seconds())
 
 
 def body_duration(body: dict, name: str) -> timedelta | None:
-    """A duration such as "30m" or "1h30m", or a number of seconds; positive, at most a year."""
-    from uptime_tui.config.values import duration
+    """A duration in the config's grammar ("30s", "1h30m") or a number of seconds, 1s to 365d;
+    refusals are the config's reasons after the field's name."""
+    from uptime_tui.config.values import duration_in
 
     value = body.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise bad_request(f"{name} must be a duration such as \"30m\" or a number of seconds")
     try:
-        seconds = duration(value)
-    except (ValueError, OverflowError):
-        raise bad_request(f"{name} must be a duration such as \"30m\" or a number of seconds")
-    if not math.isfinite(seconds) or seconds <= 0 or seconds > MAX_SNOOZE.total_seconds():
-        raise bad_request(f"{name} must be more than 0 seconds and at most 365 days")
-    return timedelta(seconds=seconds)
+        return timedelta(seconds=duration_in(SNOOZE_RANGE)(value))
+    except ValueError as exc:
+        raise bad_request(f"{name} {exc}") from None
 
 
 def body_time(body: dict, name: str) -> datetime | None:

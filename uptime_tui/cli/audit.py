@@ -62,7 +62,7 @@ def _filter_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--actor", metavar="WHO", help="the actor's id or name")
     parser.add_argument("--actor-type", metavar="TYPE", help="user, api_key, system, workflow or alert")
     parser.add_argument("--since", metavar="WHEN",
-                        help="from this time: ISO 8601 (UTC unless it has an offset) or a duration ago: 24h, 7d")
+                        help="from this time: ISO 8601 (UTC unless it has an offset) or a duration ago: 24h, 1h30m, 7d")
     parser.add_argument("--until", metavar="WHEN", help="before this time, written as for --since")
     parser.add_argument("--text", metavar="TEXT", help="a substring of the message, in any case")
 
@@ -78,11 +78,11 @@ def run(args, open_store, now: datetime | None = None) -> int:
     if isinstance(opened, int):
         return opened
     _, database = opened
-    import peewee
+    from uptime_tui.queries.errors import ReadFailed
 
     try:
         return command()
-    except peewee.PeeweeException as exc:
+    except ReadFailed as exc:
         print(f"uptime-tui audit {args.audit_command}: database error: {exc}".splitlines()[0], file=sys.stderr)
         return EXIT_FAILURE
     except BrokenPipeError:  # e.g. piped into head: the reader has what it wanted
@@ -106,20 +106,12 @@ def _prepare(args, now: datetime) -> Callable[[], int]:
 
 
 def parse_filter(args, now: datetime) -> audit.Filter:
-    """The filter options as an audit.Filter; BadInput names the option at fault."""
-    times = {}
-    for name in ("since", "until"):
-        text = getattr(args, name)
-        try:
-            times[name] = audit.parse_time(text, now) if text else None
-        except ValueError as exc:
-            raise BadInput(f"--{name}: {exc}") from None
-    if args.actor_type and args.actor_type not in audit.ACTOR_TYPES:
-        raise BadInput(f"--actor-type: unknown type {args.actor_type!r} (use {', '.join(audit.ACTOR_TYPES)})")
-    if times["since"] and times["until"] and times["since"] >= times["until"]:
-        raise BadInput("--since must be earlier than --until")
-    return audit.Filter(target=args.target or None, action=args.action or None, actor=args.actor or None,
-                        actor_type=args.actor_type or None, text=args.text or None, **times)
+    """The filter options as an audit.Filter, read as the console and the API read theirs;
+    BadInput names the option at fault (--actor-type for actor_type)."""
+    try:
+        return audit.parse_filter({key: getattr(args, key) for key in audit.FILTER_KEYS}, now)
+    except audit.FilterError as exc:
+        raise BadInput(f"--{exc.key.replace('_', '-')} {exc.reason}") from None
 
 
 def _positive_int(text: str, option: str) -> int:
@@ -133,11 +125,12 @@ def _positive_int(text: str, option: str) -> int:
 
 
 def _list(criteria: audit.Filter, limit: int) -> int:
-    from uptime_tui.store import auditlog
+    from uptime_tui.queries import audit as audit_log
 
-    page = auditlog.query(criteria, limit=limit)
+    page = audit_log.page(criteria, limit=limit)
     if not page:
-        print("no matching audit entries")
+        # An empty range is not refused (scripts compute both ends); a person learns why it is empty.
+        print("no matching audit entries" + (" (--since is not earlier than --until)" if criteria.empty_range else ""))
         return EXIT_OK
     width = os.get_terminal_size(sys.stdout.fileno()).columns if sys.stdout.isatty() else None
     for line in render_table(page, width):
@@ -196,9 +189,9 @@ def _printable(text: str) -> str:
 
 
 def _export(criteria: audit.Filter, form: str, output: str | None) -> int:
-    from uptime_tui.store import auditlog
+    from uptime_tui.queries import audit as audit_log
 
-    entries = auditlog.iter_entries(criteria, oldest_first=True)
+    entries = audit_log.iter_entries(criteria, oldest_first=True)
     try:
         stream = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
     except OSError as exc:
@@ -225,8 +218,8 @@ def _write_json(entries, stream) -> int:
 
 
 def _verify() -> int:
-    from uptime_tui.store import auditlog
+    from uptime_tui.queries import audit as audit_log
 
-    result = auditlog.verify()
+    result = audit_log.verify()
     print(result)
     return EXIT_OK if result.intact else EXIT_FAILURE

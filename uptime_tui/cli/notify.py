@@ -77,19 +77,19 @@ def _send_test(config, database, channel_id: str):
 
 def print_deliveries(config, state: str | None, channel_id: str | None, limit: int, out=None) -> None:
     """The per-channel summary and the most recent deliveries, as a plain table."""
-    from uptime_tui.notify import outbox
     from uptime_tui.notify.redact import Redactor, describe_channel
+    from uptime_tui.queries import deliveries
 
     out = out or sys.stdout
     redact = Redactor.for_config(config)
     channels = {c.id: c for c in config.channels}
-    counts = outbox.channel_states()
+    counts = deliveries.channel_states()
     print(f"{'CHANNEL':<16} {'PENDING':>7} {'SENT':>7} {'FAILED':>7}  TARGET", file=out)
     for cid in list(channels) + sorted(set(counts) - set(channels)):
         c = counts.get(cid, {})
         target = describe_channel(channels[cid]) if cid in channels else "(no longer in the config)"
         print(f"{cid:<16} {c.get('pending', 0):>7} {c.get('sent', 0):>7} {c.get('failed', 0):>7}  {target}", file=out)
-    rows = outbox.list_deliveries(state, channel_id, limit)
+    rows = deliveries.recent_deliveries(state, channel_id, limit)
     print(file=out)
     if not rows:
         print("no deliveries" + (f" in state {state}" if state else "") + (f" for {channel_id}" if channel_id else ""), file=out)
@@ -97,14 +97,13 @@ def print_deliveries(config, state: str | None, channel_id: str | None, limit: i
     print(f"{'ID':>7}  {'CREATED':<20} {'CHANNEL':<14} {'EVENT':<26} {'STATE':<8} {'TRIES':>5}  {'NEXT/SENT':<20} "
           f"KEY / LAST ERROR", file=out)
     for r in rows:
-        when = r["sent_at"] if r["state"] == "sent" else (r["next_attempt_at"] if r["state"] == "pending" else None)
-        note = r["key"] + (f" in {r['digest_key']}" if r["digest_key"] else "")
-        if r["last_error"]:
-            note += f"  {redact(r['last_error'])}"
-        print(f"{r['id']:>7}  {_time(r['created_at']):<20} {r['channel'][:14]:<14} {(r['event'] or '?')[:26]:<26} "
-              f"{r['state']:<8} {r['attempts']:>5}  {_time(when):<20} {note}", file=out)
+        when = r.sent_at if r.state == "sent" else (r.next_attempt_at if r.state == "pending" else None)
+        note = r.key + (f" in {r.digest_key}" if r.digest_key else "")
+        if r.last_error:
+            note += f"  {redact(r.last_error)}"
+        print(f"{r.id:>7}  {_time(r.created_at):<20} {r.channel[:14]:<14} {(r.event or '?')[:26]:<26} "
+              f"{r.state:<8} {r.attempts:>5}  {_time(when):<20} {note}", file=out)
 
 
 def _time(dt: datetime | None) -> str:
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ") if dt else "-"
-

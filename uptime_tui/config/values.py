@@ -34,12 +34,22 @@ def render_path(path: tuple) -> str:
 
 # --- value parsers -------------------------------------------------------------------------------
 
+DURATION_EXAMPLES = "30s, 5m, 1h30m or 2d"
+
+
 def duration(value: Any) -> float:
-    """'30s', '5m', '1h30m', '2d' (or a bare number of seconds) -> seconds; finite, not negative."""
+    """'30s', '5m', '1h30m', '2d', '500ms' (or a bare number of seconds) -> seconds; finite, not negative.
+
+    The one duration grammar: the YAML, the API's snooze, the audit filter's `since` and the
+    console's snooze dialog all read durations here, and each refusal is a reason that reads after
+    the name of what was refused ("interval must be at least 1s, got '0s'"). Text needs a unit, so
+    that '2026' in a field that also takes a date is never read as seconds; a bare number of
+    seconds comes as a number (YAML or JSON).
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"expected a duration like 30s, 5m, 1h, 2d, got {_kind(value)}")
+        raise ValueError(f"must be a duration such as {DURATION_EXAMPLES}, got {_kind(value)}")
     if isinstance(value, str) and value.strip().startswith("-"):
-        raise ValueError(f"a duration cannot be negative, got {shown(value)}")
+        raise ValueError(f"must not be negative, got {shown(value)}")
     if isinstance(value, (int, float)):
         try:
             seconds = float(value)
@@ -48,14 +58,12 @@ def duration(value: Any) -> float:
     else:
         text = value.strip().replace(" ", "")
         if not text or _DURATION_PART.sub("", text):
-            raise ValueError(f"expected a duration like 30s, 5m, 1h, 2d, got {shown(value)}")
+            raise ValueError(f"must be a duration such as {DURATION_EXAMPLES}, got {shown(value)}")
         seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(text))
-    if isinstance(value, float) and not math.isfinite(value):  # YAML's .nan passes any range check
-        raise ValueError(f"expected a finite duration like 30s, 5m, 1h, 2d, got {shown(value)}")
+    if not math.isfinite(seconds):  # YAML's .nan passes any range check; digits past float's range
+        raise ValueError(f"must be a finite duration such as {DURATION_EXAMPLES}, got {shown(value)}")
     if seconds < 0:
-        raise ValueError(f"a duration cannot be negative, got {shown(value)}")
-    if math.isinf(seconds):  # digits past float's range
-        raise ValueError(f"{shown(value)} is too long to be a duration")
+        raise ValueError(f"must not be negative, got {shown(value)}")
     return seconds
 
 

@@ -1,9 +1,11 @@
-"""The durable outbox: notification rows written with their cause, and the queries around them.
+"""The durable outbox: notification rows written with their cause, and the sender's reads.
 
 `enqueue` runs inside the transaction that stores the events (the engine's writer job), so a
 notification exists exactly when its event does, before any network call; `enqueue_audit` does
 the same for audit entries. Each row is one notification to one channel: `pending` until it is
 delivered (`sent`) or given up (`failed`), with its attempts, last error and next attempt.
+
+What people read of it (`notify list`) is in queries/deliveries.py.
 
 Row ids of monitors and heartbeats never change their YAML id (sync matches rows by it), so the
 id -> key map is cached per database: a burst of incidents costs one query per event batch for the
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import random
 import weakref
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,6 +28,7 @@ from uptime_tui.notify.plan import RetryPolicy
 from uptime_tui.notify.routing import (
     RESOURCE_STATE_EVENTS, IncidentFacts, Routes, channel_targets, folds_into_group, quiet_reason, resource_of,
 )
+from uptime_tui.queries.deliveries import header_key
 from uptime_tui.store.models import (
     Event, Heartbeat, Incident, IncidentEvidence, Monitor, NotificationDelivery, database_proxy,
 )
@@ -47,11 +50,6 @@ def routes_for(config) -> Routes:
 def context_of(config) -> events.Context:
     """The organization and team of a config's payloads."""
     return events.Context(config.settings.organization_id, config.settings.team_id)
-
-
-def header_key(idempotency_key: str) -> str:
-    """The idempotency key a receiver sees: the row's key without its `@channel` suffix."""
-    return idempotency_key.rpartition("@")[0] or idempotency_key
 
 
 # --- enqueue --------------------------------------------------------------------------------------
@@ -313,31 +311,3 @@ def record_test(channel_id: str, key: str, payload: dict, now: datetime, ok: boo
         state=SENT if ok else FAILED, attempts=1, last_error=error, next_attempt_at=now, created_at=now,
         sent_at=now if ok else None)
     return row.id
-
-
-# --- queries for people ----------------------------------------------------------------------------
-
-def list_deliveries(state: str | None = None, channel_id: str | None = None, limit: int = 20) -> list[dict]:
-    """The most recent deliveries, newest first, as plain dicts."""
-    nd = NotificationDelivery
-    query = nd.select().order_by(nd.id.desc()).limit(limit)
-    if state:
-        query = query.where(nd.state == state)
-    if channel_id:
-        query = query.where(nd.channel_id == channel_id)
-    return [{
-        "id": r.id, "channel": r.channel_id, "event": (r.payload or {}).get("event"),
-        "key": header_key(r.idempotency_key), "state": r.state, "attempts": r.attempts,
-        "last_error": r.last_error, "created_at": r.created_at, "next_attempt_at": r.next_attempt_at,
-        "sent_at": r.sent_at, "digest_key": r.digest_key, "event_id": r.event_id,
-    } for r in query]
-
-
-def channel_states() -> dict[str, Counter]:
-    """Deliveries per channel and state, e.g. {"chat": Counter(sent=40, pending=2, failed=1)}."""
-    nd = NotificationDelivery
-    counts: dict[str, Counter] = defaultdict(Counter)
-    query = nd.select(nd.channel_id, nd.state, peewee.fn.COUNT(nd.id).alias("n")).group_by(nd.channel_id, nd.state)
-    for row in query:
-        counts[row.channel_id][row.state] = row.n
-    return dict(counts)

@@ -14,12 +14,10 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from uptime_tui import audit
 from uptime_tui.rules import heartbeat_machine as hb_machine
 from uptime_tui.rules.maintenance import in_maintenance
-from uptime_tui.store import auditlog
-from uptime_tui.store.models import (CheckResult, Event, Heartbeat, Incident,
-                                     IncidentEvidence, Monitor, database_proxy)
+from uptime_tui.queries.incidents import Evidence, evidence_of
+from uptime_tui.store.models import CheckResult, Event, Heartbeat, Incident, Monitor, database_proxy
 from uptime_tui.store.retention import db_time
 from uptime_tui.store.uptime import check_counts
 
@@ -267,7 +265,7 @@ class IncidentDetail:
 
     incident: IncidentRow
     timeline: list[tuple[datetime, str, str]]  # (when, event, message), oldest first
-    evidence: list[tuple[datetime, str, int | None, float | None, str | None]]
+    evidence: list[Evidence]  # oldest first
     group: list[IncidentRow]  # the other incidents of its group
 
 
@@ -278,9 +276,7 @@ def incident_detail(incident_id: int) -> IncidentDetail | None:
         return None
     timeline = [(e.dt, e.name, (e.payload or {}).get("message", ""))
                 for e in Event.select().where(Event.incident == incident_id).order_by(Event.dt, Event.id)]
-    evidence = [(e.timestamp, e.region, e.status_code, e.ttfb_ms, e.cause)
-                for e in IncidentEvidence.select().where(IncidentEvidence.incident == incident_id)
-                .order_by(IncidentEvidence.timestamp)]
+    evidence = evidence_of([incident_id])[incident_id]  # the API's incident reads the same
     group = []
     if row.group_id is not None:
         group = [incident_row(i) for i in Incident.select(*INCIDENT_FIELDS).where(
@@ -316,28 +312,3 @@ def monitor_detail(monitor_id: int, limit: int = 100) -> MonitorDetail | None:
         (Incident.resource_type == "monitor") & (Incident.resource_id == monitor_id))
         .order_by(Incident.started_at.desc()).limit(50)]
     return MonitorDetail(m.id, m.key, m.name, m.type, m.target, m.paused, results, incidents)
-
-
-def audit_page(criteria: audit.Filter | None, limit: int = 200, before_id: int | None = None) -> auditlog.Page:
-    """A page of audit entries, newest first (the CLI's filters)."""
-    return auditlog.query(criteria, limit=limit, before_id=before_id)
-
-
-def parse_audit_filter(text: str, now: datetime) -> audit.Filter:
-    """`action=incident.* actor=alice since=24h words` -> a Filter; bare words search messages.
-
-    Keys are the CLI's options: target, action, actor, actor_type (or type), since, until, text.
-    """
-    fields: dict = {}
-    words = []
-    for token in text.split():
-        key, sep, value = token.partition("=")
-        key = key.replace("-", "_")
-        if sep and key in ("target", "action", "actor", "actor_type", "type", "since", "until", "text"):
-            key = "actor_type" if key == "type" else key
-            fields[key] = audit.parse_time(value, now) if key in ("since", "until") else value
-        else:
-            words.append(token)
-    if words:
-        fields["text"] = " ".join(([fields["text"]] if "text" in fields else []) + words)
-    return audit.Filter(**fields)

@@ -1,25 +1,20 @@
-"""The audit log in the database: append entries to the chain, query them, verify the chain.
+"""The audit log in the database: append entries to the chain, verify the chain.
 
 `append` is called inside the transaction of the change it records, so an entry exists exactly
-when its change does. `query` pushes what SQL can answer (time range, actor type, the literal
-start of an action glob, the id cursor) into the WHERE clause and re-checks every entry with
-`audit.Filter.matches`, so the SQL part only has to return a superset (SQLite's LIKE ignores
-case, for instance). Everything reads by id in batches, so 100k entries never sit in memory.
+when its change does. `verify` reads by id in batches, so 100k entries never sit in memory; the
+reads people make (filters, pages, the export) are in queries/audit.py, on the same raw rows.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from itertools import islice
 
 import peewee
 
 from uptime_tui import audit
-from uptime_tui.store.models import AuditEntry, Heartbeat, Monitor
+from uptime_tui.store.models import AuditEntry
 
 # Called with each new row inside append's transaction (the notification outbox streams entries).
 AFTER_APPEND: list[Callable[[AuditEntry], None]] = []
@@ -63,141 +58,19 @@ def append(actor: audit.Actor, action: str, targets: list[audit.Target], message
     return entry
 
 
-def entry_dict(row: dict) -> dict:
-    """A stored row (from `.dicts()`) as the entry the API, the CLI and the export show."""
-    return {
-        "id": row["id"], "version": row["version"], "created_at": audit.iso_z(row["created_at"]),
-        "actor": {"type": row["actor_type"], "id": row["actor_id"], "name": row["actor_name"],
-                  "metadata": row["actor_metadata"]},
-        "action": row["action"], "targets": row["targets"], "context": row["context"],
-        "message": row["message"], "previous_hash": row["previous_hash"], "hash": row["hash"],
-    }
-
-
-def _sql_conditions(criteria: audit.Filter) -> list:
-    conditions = []
-    if criteria.since:
-        conditions.append(AuditEntry.created_at >= criteria.since)
-    if criteria.until:
-        conditions.append(AuditEntry.created_at < criteria.until)
-    if criteria.actor_type:
-        conditions.append(AuditEntry.actor_type == criteria.actor_type)
-    if criteria.action and criteria.action_prefix == criteria.action:  # no wildcard at all
-        conditions.append(AuditEntry.action == criteria.action)
-    elif criteria.action_prefix:
-        conditions.append(AuditEntry.action.startswith(criteria.action_prefix))
-    return conditions
-
-
-def _mostly_sql(criteria: audit.Filter) -> bool:
-    # True when SQL decides all but letter case (LIKE ignores it), so `limit` rows make a page.
-    return not (criteria.target or criteria.actor or criteria.text) and (
-        not criteria.action or criteria.action in (criteria.action_prefix, f"{criteria.action_prefix}*"))
-
-
-def iter_entries(criteria: audit.Filter | None = None, oldest_first: bool = False,
-                 before_id: int | None = None, after_id: int | None = None,
-                 batch_size: int = BATCH_SIZE) -> Iterator[dict]:
-    """Matching entries (as entry_dict) with before_id > id > after_id, read in batches by id."""
-    criteria = criteria or audit.Filter()
-    variants = [dataclasses.replace(criteria, target=t) for t in target_aliases(criteria.target)]
-    quick = [dataclasses.replace(v, since=None, until=None) for v in variants]
-    base = _sql_conditions(criteria)
-    # Converting a row (three JSON documents and a timestamp) costs most of a scan, so the
-    # criteria SQL left over are first tried on the raw columns; only rows that pass are converted.
-    order = AuditEntry.id.asc() if oldest_first else AuditEntry.id.desc()
-    while True:
-        conditions = list(base)
-        if before_id is not None:
-            conditions.append(AuditEntry.id < before_id)
-        if after_id is not None:
-            conditions.append(AuditEntry.id > after_id)
-        rows = _raw_rows(conditions, order, batch_size)
-        for raw in rows:
-            view = _raw_view(raw, criteria.target is not None)
-            if any(q.matches(view) for q in quick):
-                entry = entry_dict(_converted(raw))
-                if any(v.matches(entry) for v in variants):
-                    yield entry
-        if len(rows) < batch_size:
-            return
-        if oldest_first:
-            after_id = rows[-1][0]
-        else:
-            before_id = rows[-1][0]
-
-
-def target_aliases(target: str | None) -> list[str | None]:
-    """`monitor:closed-port` and `monitor:3` name one monitor (older entries named monitors and
-    heartbeats by row id): a filter on either form finds the entries of both."""
-    if not target or ":" not in target:
-        return [target]
-    kind, _, ref = target.partition(":")
-    model = {"monitor": Monitor, "heartbeat": Heartbeat}.get(kind)
-    if model is None:
-        return [target]
-    named = (model.key == ref) | (model.id == int(ref)) if ref.isdecimal() else model.key == ref
-    row = model.select(model.id, model.key).where(named).first()
-    return [target] if row is None else list(dict.fromkeys([target, f"{kind}:{row.key}", f"{kind}:{row.id}"]))
-
-
 _FIELDS = AuditEntry._meta.sorted_fields  # id first
-_AT = {f.name: i for i, f in enumerate(_FIELDS)}
+COLUMN_AT = {f.name: i for i, f in enumerate(_FIELDS)}  # a column's place in a raw row
 
 
-def _raw_rows(conditions: list, order, limit: int) -> list[tuple]:
+def raw_rows(conditions: list, order, limit: int) -> list[tuple]:
     """One batch of rows as the driver returns them, without peewee's per-row conversion."""
     selected = AuditEntry.select(*_FIELDS).order_by(order).limit(limit)
     return _database().execute(selected.where(*conditions) if conditions else selected).fetchall()
 
 
-def _converted(raw: tuple) -> dict:
+def converted(raw: tuple) -> dict:
     """A raw row as peewee would have returned it from `.dicts()`."""
     return {f.name: f.python_value(value) for f, value in zip(_FIELDS, raw)}
-
-
-def _raw_view(raw: tuple, with_targets: bool) -> dict:
-    """The columns Filter.matches reads, straight from the cursor (times are left to SQL)."""
-    return {
-        "actor": {"type": raw[_AT["actor_type"]], "id": raw[_AT["actor_id"]], "name": raw[_AT["actor_name"]]},
-        "action": raw[_AT["action"]], "message": raw[_AT["message"]],
-        "targets": json.loads(raw[_AT["targets"]]) if with_targets else [],
-    }
-
-
-class Page(list):
-    """Entries newest first, and the cursors of the neighbouring pages (None when there is none).
-
-    `next_before_id` is set when paging towards older entries (before_id, or no cursor) and more
-    exist; `next_after_id` when paging towards newer ones (after_id alone) and more exist.
-    """
-
-    next_before_id: int | None = None
-    next_after_id: int | None = None
-
-
-def query(criteria: audit.Filter | None = None, limit: int | None = None,
-          before_id: int | None = None, after_id: int | None = None) -> Page:
-    """Matching entries newest first: all, or the `limit` just below before_id / just above after_id."""
-    criteria = criteria or audit.Filter()
-    if limit is None:
-        return Page(iter_entries(criteria, before_id=before_id, after_id=after_id))
-    if limit < 1:
-        raise ValueError("limit must be at least 1")
-    # One row more than a page tells whether another page follows; when Python filters too, read
-    # bigger batches so that a rare match does not cost a round trip per page-sized slice.
-    batch = min(limit + 1 if _mostly_sql(criteria) else max(limit + 1, 500), 5000)
-    upwards = after_id is not None and before_id is None
-    found = list(islice(iter_entries(criteria, oldest_first=upwards, before_id=before_id,
-                                     after_id=after_id, batch_size=batch), limit + 1))
-    page = Page(reversed(found[:limit]) if upwards else found[:limit])
-    if len(found) > limit:
-        cursor = found[limit - 1]["id"]
-        if upwards:
-            page.next_after_id = cursor
-        else:
-            page.next_before_id = cursor
-    return page
 
 
 @dataclass(frozen=True)
@@ -241,8 +114,8 @@ def verify(batch_size: int = BATCH_SIZE) -> Verification:
         count = 0
         while True:
             after = [AuditEntry.id > previous["id"]] if previous is not None else []
-            rows = _raw_rows(after, AuditEntry.id, batch_size)
-            for row in map(_converted, rows):
+            rows = raw_rows(after, AuditEntry.id, batch_size)
+            for row in map(converted, rows):
                 broken = _check(row, previous, anchors, count)
                 if broken:
                     return broken

@@ -11,21 +11,19 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from uptime_tui.config.values import duration
+from uptime_tui.config.values import duration_in
 
 CHOICES = (("15m", timedelta(minutes=15)), ("1h", timedelta(hours=1)), ("4h", timedelta(hours=4)),
            ("8h", timedelta(hours=8)), ("24h", timedelta(hours=24)))
 LONGEST = timedelta(days=30)  # what the engine accepts for a snooze
+SNOOZE_RANGE = (1.0, LONGEST.total_seconds())
 
 
-def parse_duration(text: str) -> timedelta | None:
-    """'90m', '1h30m', '2d' -> a timedelta (the config's duration grammar, at most 30 days);
-    None when it does not read as one."""
-    try:
-        seconds = duration(text)
-    except ValueError:
-        return None
-    return timedelta(seconds=seconds) if 0 < seconds <= LONGEST.total_seconds() else None
+def parse_duration(text: str) -> timedelta:
+    """'30s', '90m', '1h30m', '2d' -> a timedelta, 1s to 30 days: the config's duration grammar,
+    so what a person types here reads as it would in the YAML and the API. ValueError's message
+    is the config's reason, to show after the word "snooze"."""
+    return timedelta(seconds=duration_in(SNOOZE_RANGE)(text))
 
 
 class SnoozeDialog(ModalScreen[timedelta | None]):
@@ -74,8 +72,9 @@ class SnoozeDialog(ModalScreen[timedelta | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        duration = parse_duration(event.value)
-        if duration is None:
-            self.query_one("#snooze-error", Label).update(f"not a duration up to 30d: {event.value!r} (e.g. 90m, 2h30m)")
+        try:
+            chosen = parse_duration(event.value)
+        except ValueError as exc:
+            self.query_one("#snooze-error", Label).update(f"snooze {exc}")
         else:
-            self.dismiss(duration)
+            self.dismiss(chosen)

@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from uptime_tui import audit
-from uptime_tui.queries import dashboard as data
+from uptime_tui.queries import audit as audit_log
 from uptime_tui.tui.widgets.keys_footer import KeysFooter
 from uptime_tui.tui.widgets.pane_table import Column, PaneTable
 
@@ -44,7 +44,8 @@ AUDIT_COLUMNS = [
 
 
 class AuditScreen(Screen):
-    """Type filters as key=value words (action=incident.* actor=alice since=24h) and enter."""
+    """Type filters as key=value words (action=incident.* actor=alice since=1h30m) and enter: the
+    CLI's and the API's filters, read by the same grammar (audit.parse_filter_words)."""
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
@@ -107,7 +108,7 @@ class AuditScreen(Screen):
     @work(thread=True, exclusive=True)
     def load(self, before_id: int | None = None) -> None:
         """Read a page off the UI's loop."""
-        page = data.audit_page(self.criteria, PAGE, before_id)
+        page = audit_log.page(self.criteria, PAGE, before_id)
         self.post_message(self.Loaded(list(page), page.next_before_id, before_id is not None))
 
     def on_audit_screen_loaded(self, message: Loaded) -> None:
@@ -121,8 +122,8 @@ class AuditScreen(Screen):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         try:
-            self.criteria = data.parse_audit_filter(event.value, self.app.clock())
-        except ValueError as exc:
+            self.criteria = audit.parse_filter_words(event.value, self.app.clock())
+        except audit.FilterError as exc:
             self.app.notify(str(exc), severity="warning")
             return
         self.table.focus()
@@ -150,12 +151,10 @@ class AuditScreen(Screen):
 
     @work(thread=True, group="export")
     def _export(self, criteria: audit.Filter) -> None:
-        from uptime_tui.store import auditlog
-
         path = self.export_dir / f"uptime-tui-audit-{self.app.clock():%Y%m%d-%H%M%S}.csv"
         try:
             with open(path, "w", newline="", encoding="utf-8") as stream:
-                count = audit.write_csv(auditlog.iter_entries(criteria), stream)
+                count = audit.write_csv(audit_log.iter_entries(criteria), stream)
         except OSError as exc:
             self.post_message(self.Exported(f"could not export: {exc}", False))
         else:
