@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from test_api_support import READ, Clock, serving
+from support.api import READ, Clock, serving
 from uptime_tui import audit
 from uptime_tui.cli import main
 from uptime_tui.store import open_database

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from test_api_support import T0, add_incident
+from support.api import T0, add_incident
 from uptime_tui.queries import dashboard, incidents
 from uptime_tui.queries.incidents import Evidence, IncidentCriteria
 from uptime_tui.store import open_database

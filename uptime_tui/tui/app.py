@@ -171,10 +171,6 @@ class UptimeApp(App):
         if screen is not self.dashboard:
             if hasattr(screen, "fold"):
                 screen.fold(message)
-            elif hasattr(screen, "apply_event"):
-                # The audit screen still takes the event's name in a payload-shaped dict (it is
-                # moved to `fold` with the audit queries); it reads nothing else.
-                screen.apply_event({"event": message.name})
         if message.alerting:
             self.notify(message.text, severity="error", timeout=8)
 

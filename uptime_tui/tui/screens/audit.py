@@ -17,9 +17,11 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, Static
+from textual.worker import Worker
 
 from uptime_tui import audit
 from uptime_tui.queries import audit as audit_log
+from uptime_tui.tui.messages import EngineMessage
 from uptime_tui.tui.widgets.keys_footer import KeysFooter
 from uptime_tui.tui.widgets.pane_table import Column, PaneTable
 
@@ -105,7 +107,15 @@ class AuditScreen(Screen):
             text.append(f"\n{entry['message']}")
         self.query_one("#audit-detail", Static).update(text)
 
-    @work(thread=True, exclusive=True)
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.app.on_worker_state_changed(event)  # the one handler: Textual does not bubble these
+
+    def read_again(self, worker: Worker) -> None:
+        """A page read failed (see failed_reads.py): read the first page again."""
+        if worker.group == "audit-page":
+            self.load()
+
+    @work(thread=True, exclusive=True, group="audit-page", exit_on_error=False, description="read the audit log")
     def load(self, before_id: int | None = None) -> None:
         """Read a page off the UI's loop."""
         page = audit_log.page(self.criteria, PAGE, before_id)
@@ -149,7 +159,7 @@ class AuditScreen(Screen):
         """Write every entry the filter matches to a CSV file."""
         self._export(self.criteria)
 
-    @work(thread=True, group="export")
+    @work(thread=True, group="export", exit_on_error=False, description="export the audit log")
     def _export(self, criteria: audit.Filter) -> None:
         path = self.export_dir / f"uptime-tui-audit-{self.app.clock():%Y%m%d-%H%M%S}.csv"
         try:
@@ -163,10 +173,10 @@ class AuditScreen(Screen):
     def on_audit_screen_exported(self, message: Exported) -> None:
         self.app.notify(message.text, severity="information" if message.ok else "error", timeout=10)
 
-    def apply_event(self, payload: dict) -> None:
+    def fold(self, message: EngineMessage) -> None:
         """Entries that events bring (incident changes, pauses) show up, once a burst settles,
         while the first page is shown (a person paging back is not disturbed)."""
-        name = payload["event"]
+        name = message.name
         if (name.startswith("incident.") or name.endswith("paused")) and not self.paged \
                 and self._reload_timer is None:
             self._reload_timer = self.set_timer(0.5, self._reload_after_events)
