@@ -1,4 +1,5 @@
-# `make run` starts the console on config.example.yaml; `make test` runs the whole suite.
+# `make run` starts the console on config.example.yaml; `make test` checks the import contracts
+# (pyproject.toml) and runs the whole suite.
 # Each creates .venv (from pyproject.toml) when it is missing or older than pyproject.toml.
 
 PYTHON ?= python3
@@ -18,4 +19,5 @@ run: $(INSTALLED)
 	$(VENV)/bin/uptime-tui --config config.example.yaml --demo
 
 test: $(INSTALLED)
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/python -m pytest

@@ -6,7 +6,6 @@ import io
 import pytest
 
 from support.api import CONFIG, READ, WRITE, Clock, open_incident, serving
-from uptime_tui.store import open_database
 from uptime_tui.store.models import AuditEntry
 
 # A key whose name a spreadsheet would run as a formula: the export must neutralise it.

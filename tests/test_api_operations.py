@@ -4,7 +4,6 @@ as the API key that made it; refusals keep the engine's wording with 404, 409 or
 import pytest
 
 from support.api import READ, WRITE, Clock, feed, open_incident, serving
-from uptime_tui.store import open_database
 from uptime_tui.store.models import AuditEntry, Event, Heartbeat, Incident, Monitor
 
 

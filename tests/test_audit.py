@@ -7,8 +7,6 @@ import csv
 import io
 import json
 import re
-import subprocess
-import sys
 import threading
 from datetime import datetime, timedelta, timezone
 
@@ -394,13 +392,6 @@ def test_concurrent_appends_never_fork_the_chain(database_url):
     result = auditlog.verify()
     assert result.intact and result.count == 120
     database.close()
-
-
-def test_audit_module_imports_neither_peewee_nor_httpx():
-    code = ("import sys, uptime_tui.audit\n"
-            "print(sorted(m for m in ('peewee', 'httpx', 'aiohttp', 'textual') if m in sys.modules))\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
 
 
 # The command line

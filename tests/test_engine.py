@@ -1,11 +1,9 @@
 """The engine end to end: a real HTTP target on 127.0.0.1, a real SQLite file, real pings."""
 
-import asyncio
 from contextlib import asynccontextmanager
 
 import httpx
 import pytest
-from aiohttp import web
 
 from uptime_tui.config import parse_config
 from uptime_tui.api.listener import Listener

@@ -22,7 +22,6 @@ from uptime_tui import events
 from uptime_tui.notify import Notifier, NotifierOptions, RetryPolicy, enqueue
 from uptime_tui.notify.channels import webhook
 from uptime_tui.notify.delivery import utcnow
-from uptime_tui.store import open_database
 from uptime_tui.store.models import NotificationDelivery as ND
 from uptime_tui.store.writer import Writer
 

@@ -26,25 +26,9 @@ from uptime_tui.runtime.engine_thread import EngineThread
 from uptime_tui.runtime.serve import serve
 from uptime_tui.store import open_database
 from uptime_tui.store.outage import DatabaseHealth
+from uptime_tui.store.reader import Reader
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def imported_by(module: str, watched: tuple[str, ...]) -> list[str]:
-    """Which of `watched` a fresh interpreter has loaded after importing `module` (PYTHONPATH and
-    the rest of the environment are inherited, so this checkout is the one imported)."""
-    code = f"import sys, {module}; print(','.join(m for m in {watched!r} if m in sys.modules))"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return [name for name in done.stdout.strip().split(",") if name]
-
-
-def test_the_engine_loads_no_http_console_or_apprise():
-    assert imported_by("uptime_tui.engine.service", ("aiohttp", "textual", "httpx", "apprise")) == []
-
-
-def test_the_operator_is_named_without_the_database():
-    assert imported_by("uptime_tui.operator", ("peewee", "aiohttp", "httpx")) == []
 
 
 def taken_port() -> socket.socket:
@@ -179,7 +163,8 @@ class PortOnly:
 @pytest.mark.anyio
 async def test_the_api_calls_the_engines_named_operations_and_maps_its_refusals(tmp_path):
     engine, database = PortOnly(config()), open_database(str(tmp_path / "u.db"))
-    listener = Listener("127.0.0.1", 0, engine.receive_ping, engine, database)
+    reads = Reader(database, 1, "test-read")
+    listener = Listener("127.0.0.1", 0, engine.receive_ping, engine, reads)
     await listener.start()
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{listener.port}") as client:
@@ -193,6 +178,7 @@ async def test_the_api_calls_the_engines_named_operations_and_maps_its_refusals(
             assert (await client.get("/health")).json()["status"] == "ok"
     finally:
         await listener.stop()
+        reads.close()
         database.close()
     # A row id first, then the same digits as a YAML id; always as the request's API key.
     assert engine.calls == [("pause", "monitor", "web", "api_key", "chat-bot"),

@@ -3,35 +3,26 @@ reads that stay off the event loop."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Callable, TypeVar
 
-import peewee
 from aiohttp import web
 
 from uptime_tui.api.connections import ConnectionCap
 from uptime_tui.engine.port import EnginePort
-from uptime_tui.store.reader import Reader
+from uptime_tui.queries.pool import ReadPool
 
 T = TypeVar("T")
 
-READ_THREADS = 4
-
 
 ENGINE: web.AppKey[EnginePort] = web.AppKey("engine", EnginePort)
-READER: web.AppKey[Reader] = web.AppKey("reader", Reader)
+READER: web.AppKey[ReadPool] = web.AppKey("reader", object)
 CONNECTIONS: web.AppKey[ConnectionCap] = web.AppKey("connections", ConnectionCap)
 
 
-def install(app: web.Application, engine: EnginePort, database: peewee.Database) -> None:
-    """Keep `engine` and a Reader of `database` on `app`; the Reader closes with the app."""
+def install(app: web.Application, engine: EnginePort, reads: ReadPool) -> None:
+    """Keep `engine` and the pool its reads run on (the runtime's, which closes it) on `app`."""
     app[ENGINE] = engine
-    app[READER] = Reader(database, READ_THREADS, "api-read")
-
-    async def close_reader(app: web.Application) -> None:
-        await asyncio.to_thread(app[READER].close)
-
-    app.on_cleanup.append(close_reader)
+    app[READER] = reads
 
 
 async def read(request: web.Request, query: Callable[..., T], *args: Any) -> T:

@@ -13,13 +13,13 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import peewee
 from aiohttp import web
 
 from uptime_tui.api import app_keys, pings
 from uptime_tui.api.connections import ConnectionCap
 from uptime_tui.api.errors import json_errors
 from uptime_tui.engine.port import EnginePort
+from uptime_tui.queries.pool import ReadPool
 
 MAX_REQUEST_BYTES = 1024 * 1024
 IDLE_TIMEOUT = 15.0  # seconds: from connecting, or the last response, to a whole request head
@@ -46,9 +46,9 @@ class Listener:
     """Serves the HTTP endpoints on host:port until stopped."""
 
     def __init__(self, host: str, port: int, receive_ping: pings.PingHandler,
-                 engine: EnginePort | None = None, database: peewee.Database | None = None, *,
+                 engine: EnginePort | None = None, reads: ReadPool | None = None, *,
                  max_connections: int = MAX_CONNECTIONS, idle_timeout: float = IDLE_TIMEOUT):
-        """Serve pings to `receive_ping`; with `engine` and the `database` its reads come from,
+        """Serve pings to `receive_ping`; with `engine` and the pool its reads run on (`reads`),
         the REST API and `/health` too."""
         self.host, self.port = host, port
         self.max_connections, self.idle_timeout = max_connections, idle_timeout
@@ -60,7 +60,7 @@ class Listener:
         if engine is not None:
             from uptime_tui.api import rest
 
-            rest.add_routes(self.app, engine, database)
+            rest.add_routes(self.app, engine, reads)
         self._runner: web.AppRunner | None = None
         self._server: asyncio.Server | None = None
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import peewee
 from aiohttp import web
 
 from uptime_tui.api import alerts, app_keys, audit, health, incidents, openapi, operations
 from uptime_tui.engine.port import EnginePort
+from uptime_tui.queries.pool import ReadPool
 
 
-def add_routes(app: web.Application, engine: EnginePort, database: peewee.Database) -> None:
-    """Mount every API endpoint on `app`, serving `engine`, reading from `database`."""
-    app_keys.install(app, engine, database)
+def add_routes(app: web.Application, engine: EnginePort, reads: ReadPool) -> None:
+    """Mount every API endpoint on `app`, serving `engine`, reading through `reads`."""
+    app_keys.install(app, engine, reads)
     document = openapi.document()
 
     async def openapi_json(request: web.Request) -> web.Response:

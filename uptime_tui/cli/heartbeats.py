@@ -23,15 +23,15 @@ def add_parser(commands, common_options) -> None:
 def run(args, open_store) -> int:
     """Print the heartbeats; `open_store(args)` gives (config, database) or an exit code."""
     from uptime_tui.cli.exits import EXIT_OK
-    from uptime_tui.rules.heartbeat_machine import HeartbeatState, expectation
-    from uptime_tui.store.models import Heartbeat
+    from uptime_tui.queries.heartbeat_list import stored_heartbeats
+    from uptime_tui.rules.heartbeat_machine import expectation
 
     opened = open_store(args)
     if isinstance(opened, int):
         return opened
     config, database = opened
     try:
-        rows = {row.key: row for row in Heartbeat.select()}
+        rows = stored_heartbeats()
     finally:
         database.close()
     if not config.heartbeats:
@@ -41,7 +41,7 @@ def run(args, open_store) -> int:
     for heartbeat in config.heartbeats:
         row = rows.get(heartbeat.id)
         token = heartbeat.token or (row.token if row is not None else None)
-        state = HeartbeatState.from_dict(row.state) if row is not None and row.state else None
+        state = row.state if row is not None else None
         status = "paused" if row is not None and row.paused else (state.status if state else "new")
         last = state.last_ping_at.strftime("%Y-%m-%d %H:%MZ") if state and state.last_ping_at else "-"
         url = ping_url(config.settings, token) if token else "(generated when the engine first starts)"

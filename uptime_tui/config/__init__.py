@@ -5,9 +5,8 @@ YAML, the API, the audit filters and the snooze dialog), `limits` the ranges, `u
 rules, `yamltree` the YAML reader that keeps every value's line and column.
 """
 
-from uptime_tui.config.model import (ApiKey, Channel, Config, ConfigInvalid, DEFAULT_LISTEN, EscalationStep,
-                                     Heartbeat, MaintenanceWindow, Monitor, PERMISSIONS, Policy, Problem,
-                                     Retention, Settings, slugify)
+from uptime_tui.config.model import (ApiKey, Channel, Config, ConfigInvalid, EscalationStep, Heartbeat,
+                                     MaintenanceWindow, Monitor, Policy, Problem, Retention, Settings, slugify)
 from uptime_tui.config.loading import find_config_path, load_config, parse_config  # after model: it needs it
 from uptime_tui.config.values import duration
 

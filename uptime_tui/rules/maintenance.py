@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from cronsim import CronSim
 
-from uptime_tui.config import MaintenanceWindow
+from uptime_tui.config.model import MaintenanceWindow
 
 
 def window_active(window: MaintenanceWindow, now: datetime) -> bool:

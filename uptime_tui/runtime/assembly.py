@@ -1,9 +1,11 @@
 """Runtime: one engine with its probe client, notifier, listener, config watcher and demo targets.
 
 The engine knows none of them by type: it is handed a `probe(monitor)` coroutine function and a
-notifier to wake, and the listener is handed the engine (as `engine.port.EnginePort`) and the
-database separately. The listener is the API face, a layer above this one, so the face that
-starts the runtime (cli) passes its class in rather than the runtime importing it. The order of start and stop is decided here, because it spans them: the
+notifier to wake, and the listener is handed the engine (as `engine.port.EnginePort`) and a pool
+of reading threads (`store.reader.Reader`, as `queries.pool.ReadPool`), never the database. The
+listener is the API face, a layer above this one, so the face that starts the runtime (cli)
+passes its class in rather than the runtime importing it. The order of start and stop is decided
+here, because it spans them: the
 notifier starts before the engine syncs the config (so the sync's audit entries reach audit
 streams) and stops after the engine but before its writer drains (the notifier writes through
 it); the listener starts last, once the engine can answer, and stops first.
@@ -25,8 +27,11 @@ from uptime_tui.engine.service import Engine, EngineOptions, utcnow
 from uptime_tui.results import CheckResult
 from uptime_tui.runtime import descriptors
 from uptime_tui.runtime.config_watcher import ConfigWatcher
+from uptime_tui.store.reader import Reader
 
 log = logging.getLogger(__name__)
+
+API_READ_THREADS = 4  # the API's reads at once; each thread keeps its database connection
 
 
 class Listening(Protocol):
@@ -41,7 +46,7 @@ class Listening(Protocol):
         """Stop serving."""
 
 
-# Builds the listener: (host, port, receive_ping, engine, database, *, max_connections).
+# Builds the listener: (host, port, receive_ping, engine, reads, *, max_connections).
 ListenerFactory = Callable[..., Listening]
 
 
@@ -82,6 +87,7 @@ class Runtime:
 
             self.notifier = self.engine.notifier = Notifier(config, database, self.engine.writer, clock)
         self.listener: Listening | None = None  # built by start(), sized by the descriptor budget
+        self._api_reads: Reader | None = None
         self.watcher = ConfigWatcher(options.watch, self.engine) if options.watch else None
         self.demo = None
         if options.demo:
@@ -119,8 +125,9 @@ class Runtime:
         budget = descriptors.plan(self.options.engine.max_concurrent)
         log.info(budget.describe())
         s = self.engine.config.settings
+        self._api_reads = Reader(self.database, API_READ_THREADS, "api-read")
         self.listener = self._make_listener(s.listen_host, s.listen_port, self.engine.receive_ping, self.engine,
-                                            self.database, max_connections=budget.listener_connections)
+                                            self._api_reads, max_connections=budget.listener_connections)
         await self.listener.start()
 
     async def stop(self) -> None:
@@ -133,6 +140,9 @@ class Runtime:
             await self.demo.stop()
         if self.listener is not None:
             await self.listener.stop()
+        if self._api_reads is not None:
+            await asyncio.to_thread(self._api_reads.close)
+            self._api_reads = None
         await self.engine.halt()
         if self.client is not None:
             await self.client.__aexit__(None, None, None)
