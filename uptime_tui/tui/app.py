@@ -1,9 +1,9 @@
 """The console App and the one factory that builds it for the CLI, tests and screenshots.
 
 The App owns the engine thread, the incident keys (a, s, r, o, p) and the toasts; screens say
-what is selected (`selected_incident()`, `selected_resource()`). Operations run on the
-engine's loop; the UI's loop awaits their outcome (never blocks on it), and an acknowledgement is
-shown at once, before the engine's writer confirms it. The engine's events arrive as typed
+what is selected (`selected_incident()`, `selected_resource()`). Operations go to the engine
+through its link (engine_link.py); the UI's loop awaits their outcome (never blocks on it), and an
+acknowledgement is shown at once, before the engine's writer confirms it. The engine's events arrive as typed
 messages (messages.py), built on the engine's thread; the dashboard and the screen on top fold
 them. Every worker's failure goes through one handler (failed_reads.py): the console never exits
 because a read failed.
@@ -11,7 +11,6 @@ because a read failed.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timezone
 from typing import Awaitable, Callable, Iterable
 
@@ -24,15 +23,15 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from uptime_tui.config import Config
-from uptime_tui.operator import OperationRefused, Operator
+from uptime_tui.operator import Operator
 from uptime_tui.tui.collector import Collector
 from uptime_tui.tui.dialogs.resolve import ResolveDialog
 from uptime_tui.tui.dialogs.snooze import SnoozeDialog
+from uptime_tui.tui.engine_link import EngineLink
 from uptime_tui.tui.failed_reads import FailedReads
 from uptime_tui.tui.messages import EngineMessage, engine_message
 from uptime_tui.tui.screens.dashboard import DashboardScreen
 
-OPERATION_TIMEOUT = 15.0
 NO_COLOR_FILTER = NoColor()
 
 
@@ -94,6 +93,7 @@ class UptimeApp(App):
         self.operator = operator
         self.operator_identity = Operator.person(operator)
         self.engine = engine  # an EngineThread, or None to show the database only
+        self.link = EngineLink(engine)
         self.clock = clock
         self.dashboard = DashboardScreen()
         self._detail_screens: dict[type, Screen] = {}  # one of each kind, reused (see DetailScreen)
@@ -177,29 +177,16 @@ class UptimeApp(App):
     # --- operations ---------------------------------------------------------------------------
 
     def engine_problems(self) -> tuple[str, ...]:
-        """What the engine itself is short of (its database, descriptors), in short words."""
-        engine = getattr(self.engine, "engine", None)
-        if engine is None:
-            return ()
-        health = engine.health()
-        problems = []
-        if not health.database.reachable:
-            since = health.database.unreachable_since
-            problems.append(f"database unreachable{' since ' + since.strftime('%H:%M:%SZ') if since else ''}")
-        if health.short_of_descriptors_since is not None:
-            problems.append("out of file descriptors: checks skipped")
-        return tuple(problems)
+        """What the engine itself is short of, for the header."""
+        return self.link.problems()
 
     def failing_channels(self) -> tuple[str, ...]:
-        """Notification channels whose last delivery failed (read from the engine's notifier)."""
-        notifier = getattr(getattr(self.engine, "engine", None), "notifier", None)
-        if notifier is None:
-            return ()
-        return tuple(sorted(name for name, health in notifier.channel_health().items() if health.failing_since))
+        """Notification channels whose last delivery failed, for the header."""
+        return self.link.failing_channels()
 
     def engine_running(self) -> bool:
         """True when operations can be sent to the engine."""
-        return self.engine is not None and getattr(self.engine, "engine", None) is not None
+        return self.link.running
 
     def operate(self, call: Callable[[object], Awaitable], settle: Callable[[bool], None] | None = None) -> None:
         """Run `call(engine)` on the engine's loop; a toast tells the outcome.
@@ -207,25 +194,15 @@ class UptimeApp(App):
         `settle(ok)`, when given, is called on the UI's loop with the outcome (it takes back an
         optimistic change the engine refused).
         """
-        if not self.engine_running():
+        if not self.link.running:
             self.notify("The engine is not running: nothing was changed", severity="error")
             return
         self._operate(call, settle)
 
     @work(group="operations", exit_on_error=False, description="send the operation to the engine")
     async def _operate(self, call: Callable[[object], Awaitable], settle: Callable[[bool], None] | None = None) -> None:
-        # Awaited, not waited for in a thread: a slow writer must not hold the thread pool that
-        # the screens' database reads run in. Shielded: a timeout stops waiting, not the operation.
-        try:
-            future = asyncio.wrap_future(self.engine.call(call))
-            async with asyncio.timeout(OPERATION_TIMEOUT):  # not wait_for: see Notifier._run
-                outcome = await asyncio.shield(future)
-        except OperationRefused as refused:
-            self.post_message(self.OperationFinished(False, refused.message, settle))
-        except Exception as exc:  # a timeout or a database error: say so, never crash the console
-            self.post_message(self.OperationFinished(False, f"failed: {exc or type(exc).__name__}", settle))
-        else:
-            self.post_message(self.OperationFinished(True, outcome.message, settle))
+        outcome = await self.link.operate(call)
+        self.post_message(self.OperationFinished(outcome.ok, outcome.message, settle))
 
     def on_uptime_app_operation_finished(self, message: OperationFinished) -> None:
         if not self._dashboard_ready():
