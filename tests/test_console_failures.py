@@ -45,9 +45,9 @@ async def test_a_locked_database_is_told_retried_and_the_pane_loads_when_it_answ
     read_rows = queries.load_monitor_rows
     attempts = []
 
-    def locked_twice(config, now):
+    def locked_twice(config, now):  # each load tries twice (a dropped connection is replaced)
         attempts.append(now)
-        if len(attempts) <= 2:
+        if len(attempts) <= 4:
             raise peewee.OperationalError("database is locked")
         return read_rows(config, now)
 
@@ -61,9 +61,71 @@ async def test_a_locked_database_is_told_retried_and_the_pane_loads_when_it_answ
         assert app.is_running and not app.dashboard.loaded
         monitors = app.dashboard.table("monitors")
         await until(pilot, lambda: app.dashboard.loaded and len(monitors.rows) == 2, "the retried load")
-        assert len(attempts) == 3 and app.is_running
+        assert len(attempts) == 5 and app.is_running
         assert {row.name for row in monitors.rows} == {"Web", "API"}
     failures = [r for r in caplog.records if r.message == "Could not load monitors"]
     assert len(failures) == 2  # with the traceback, down to the database's error
     assert all(isinstance(r.exc_info[1].__cause__, peewee.OperationalError) for r in failures)
     database.close()
+
+
+def admin_sql(database_url: str, *statements: str) -> list:
+    """Run statements on a connection of their own (another process, as far as the console knows)."""
+    if database_url.startswith("postgres"):
+        import psycopg2
+
+        admin = psycopg2.connect(database_url)
+        admin.autocommit = True
+        cursor = admin.cursor()
+        cursor.execute("SET lock_timeout = '10s'")
+    else:
+        import sqlite3
+
+        admin = sqlite3.connect(database_url, timeout=10, isolation_level=None)
+        cursor = admin.cursor()
+    rows = []
+    for statement in statements:
+        cursor.execute(statement)
+        rows = cursor.fetchall() if cursor.description else []
+    admin.close()
+    return rows
+
+
+@pytest.mark.anyio
+async def test_a_database_that_goes_away_is_told_and_the_panes_load_when_it_is_back(database_url):
+    """The console's connections are cut by the server (PostgreSQL restarted): the next read
+    reconnects. Then the monitors' table is gone for a while (renamed from another connection):
+    a toast says so, the console stays up, and the panes load once it is back."""
+    config = parse_config(CONFIG, "c.yaml", {})
+    database = open_database(database_url)
+    sync_definitions(config)
+    database.close()
+    postgres = database_url.startswith("postgres")
+    others = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    before = {pid for (pid,) in admin_sql(database_url, others)} if postgres else set()
+    app = build_app(config, operator="alice")
+    app.failed_reads = FailedReads(first=0.05, longest=0.2)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        monitors = app.dashboard.table("monitors")
+        failed = lambda: [n.message for n in app._notifications if n.message.startswith("Could not")]  # noqa: E731
+
+        async def reload_and_wait(what: str) -> None:
+            app.dashboard.loaded = False
+            app.dashboard.reload()
+            await until(pilot, lambda: app.dashboard.loaded and len(monitors.rows) == 2, what)
+
+        await until(pilot, lambda: app.dashboard.loaded and len(monitors.rows) == 2, "the first load")
+        if postgres:
+            console = {pid for (pid,) in admin_sql(database_url, others)} - before
+            assert console, "the console holds a connection of its own"
+            admin_sql(database_url, f"SELECT pg_terminate_backend(pid) FROM unnest(ARRAY{sorted(console)}) AS pid")
+            await reload_and_wait("the load on a new connection")
+            assert failed() == []
+        admin_sql(database_url, "ALTER TABLE monitor RENAME TO monitor_away")
+        app.dashboard.loaded = False
+        app.dashboard.reload()
+        await until(pilot, failed, "the toast")
+        assert failed()[0].startswith("Could not load monitors: ") and app.is_running
+        admin_sql(database_url, "ALTER TABLE monitor_away RENAME TO monitor")
+        await until(pilot, lambda: app.dashboard.loaded and len(monitors.rows) == 2, "the load once it is back")
+        assert app.is_running

@@ -32,18 +32,7 @@ class Reader:
         return await asyncio.get_running_loop().run_in_executor(self._pool, self._run, query, args)
 
     def _run(self, query: Callable[..., T], args: tuple) -> T:
-        for attempt in range(2):
-            self.database.connect(reuse_if_open=True)
-            try:
-                return query(*args)
-            except (peewee.InterfaceError, peewee.OperationalError):
-                self.database.close()
-                if attempt:
-                    raise
-            except Exception:
-                self.database.close()  # whatever state it is in, the next read starts clean
-                raise
-        raise AssertionError("unreachable")
+        return read_reconnecting(self.database, query, *args)
 
     def close(self) -> None:
         """Close every thread's connection and stop the threads (blocks: call off the loop)."""
@@ -60,3 +49,21 @@ class Reader:
         for _ in range(self.threads):
             self._pool.submit(close_own)
         self._pool.shutdown(wait=True)
+
+
+def read_reconnecting(database: peewee.Database, query: Callable[..., T], *args: Any) -> T:
+    """`query(*args)` on this thread's connection; one the server dropped (or a file that could not
+    be opened) is closed, so the read is tried once more on a new one, and the next read after a
+    failure starts clean whatever happened."""
+    for attempt in range(2):
+        database.connect(reuse_if_open=True)
+        try:
+            return query(*args)
+        except (peewee.InterfaceError, peewee.OperationalError):
+            database.close()
+            if attempt:
+                raise
+        except Exception:
+            database.close()  # whatever state it is in, the next read starts clean
+            raise
+    raise AssertionError("unreachable")

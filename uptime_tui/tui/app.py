@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState
 
 from uptime_tui.config import Config
 from uptime_tui.operator import Operator
+from uptime_tui.queries.pool import read
 from uptime_tui.tui.collector import Collector
 from uptime_tui.tui.dialogs.resolve import ResolveDialog
 from uptime_tui.tui.dialogs.snooze import SnoozeDialog
@@ -314,7 +315,7 @@ class UptimeApp(App):
 
     @work(thread=True, exclusive=True, group="open-detail", exit_on_error=False, description="open the details")
     def _read_detail(self, screen: Screen, key: int, origin: Screen) -> None:
-        self.post_message(self.DetailRead(screen, key, type(screen).read(key), origin))
+        self.post_message(self.DetailRead(screen, key, read(type(screen).read, key), origin))
 
     def on_uptime_app_detail_read(self, message: DetailRead) -> None:
         if self.screen is not message.origin:

@@ -21,6 +21,7 @@ from textual.worker import Worker
 
 from uptime_tui import audit
 from uptime_tui.queries import audit as audit_log
+from uptime_tui.queries.pool import read
 from uptime_tui.tui.messages import EngineMessage
 from uptime_tui.tui.widgets.keys_footer import KeysFooter
 from uptime_tui.tui.widgets.pane_table import Column, PaneTable
@@ -118,7 +119,7 @@ class AuditScreen(Screen):
     @work(thread=True, exclusive=True, group="audit-page", exit_on_error=False, description="read the audit log")
     def load(self, before_id: int | None = None) -> None:
         """Read a page off the UI's loop."""
-        page = audit_log.page(self.criteria, PAGE, before_id)
+        page = read(audit_log.page, self.criteria, PAGE, before_id)
         self.post_message(self.Loaded(list(page), page.next_before_id, before_id is not None))
 
     def on_audit_screen_loaded(self, message: Loaded) -> None:

@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker
 
+from uptime_tui.queries.pool import read
 from uptime_tui.tui.messages import EngineMessage
 from uptime_tui.tui.widgets.pane_table import PaneTable
 
@@ -89,7 +90,7 @@ class DetailScreen(Screen):
         """Re-read what the screen shows, off the UI's loop."""
         key = self.key
         if key is not None:
-            self.post_message(self.Loaded(key, type(self).read(key)))
+            self.post_message(self.Loaded(key, read(type(self).read, key)))
 
     def on_detail_screen_loaded(self, message: Loaded) -> None:
         if message.key == self.key:
