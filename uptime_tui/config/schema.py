@@ -106,8 +106,6 @@ MONITOR_KEYS = (
 
 
 def _monitor(r: Reader, value: Any, path: tuple) -> c.Monitor | None:
-    # Every type's keys are accepted on any monitor, as they always were: one left behind when a
-    # monitor's type changed (`tls_warning_days` on an http monitor) is not read, not refused.
     from uptime_tui.checks import registry as monitor_types  # up the layers: see the docstring
 
     m = r.mapping(value, path, MONITOR_KEYS + monitor_types.type_keys(), required=("id", "type"))
@@ -116,6 +114,14 @@ def _monitor(r: Reader, value: Any, path: tuple) -> c.Monitor | None:
     kind = r.get(m, path, "type", one_of(*monitor_types.TYPES))
     monitor_type = monitor_types.TYPES.get(kind)
     spec = monitor_type.read(r, m, path) if monitor_type is not None else None
+    if monitor_type is not None:  # another type's key would be ignored: `keyword` on http checks nothing
+        for key in m:
+            if key not in MONITOR_KEYS and key not in monitor_type.keys:
+                owners = [t.name for t in monitor_types.TYPES.values() if key in t.keys]
+                if not owners:
+                    continue  # an unknown key: the mapping reported it
+                listed = ", ".join(owners[:-1]) + " and " + owners[-1] if len(owners) > 1 else owners[0]
+                r.problem(path + (key,), f"not a setting of {kind} monitors, only of {listed} monitors")
     monitor_id = r.get(m, path, "id", identifier)
     interval = r.get(m, path, "interval", duration_in(limits.MONITOR_INTERVAL), 60.0)
     timeout = r.get(m, path, "timeout", duration_in(limits.MONITOR_TIMEOUT), min(10.0, interval))
