@@ -33,7 +33,7 @@ FUZZ_CONFIG = CONFIG.replace("team_id: sre}", f"team_id: sre, ping_key: {PING_KE
 
 WRITES = ["/api/v1/incidents/{id}/*", "/api/v0/alerts/{id}/close", "/api/v1/monitors/*", "/api/v1/heartbeats/*"]
 READS = ["/api/v1/incidents", "/api/v1/incidents/{id}", "/api/v0/alerts", "/api/v1/audit", "/api/v1/engine",
-         "/api/v1/stream"]
+         "/api/v1/stream", "/api/v1/console/*"]
 SUFFIXED = ["/ping/{token}/{action}", "/ping/{ping_key}/{slug}/{action}"]  # where exit statuses are parsed
 PINGS = ["/ping/{token}", "/api/push/{token}"]
 # Examples of the fuzzing phase per operation (of one method, or all; the first match counts), and

@@ -9,7 +9,7 @@ the future and within 30 days, which a schema cannot say).
 from __future__ import annotations
 
 from uptime_tui import __version__
-from uptime_tui.api import health, stream
+from uptime_tui.api import console_reads, health, stream
 from uptime_tui.api.operator import OPERATOR_HEADER
 from uptime_tui.api.openapi_schemas import DURATION_PATTERN, REASON, SCHEMAS, WHOLE_GROUP, ref
 from uptime_tui.api.params import BODY_LIMIT
@@ -215,7 +215,7 @@ def _ping_paths() -> dict:
 
 def document() -> dict:
     """The whole OpenAPI document."""
-    paths = {**_incident_paths(), **_other_paths(), **_ping_paths(), **stream.OPENAPI_PATHS,
+    paths = {**_incident_paths(), **_other_paths(), **_ping_paths(), **stream.OPENAPI_PATHS, **console_reads.OPENAPI_PATHS,
              "/health": health.OPENAPI_PATH,
              "/api/openapi.json": {"get": {
         "summary": "This document", "tags": ["meta"], "security": [],

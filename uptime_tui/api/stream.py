@@ -50,6 +50,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
                                            "X-Accel-Buffering": "no"})
     queue = port.subscribe()
     ending = asyncio.ensure_future(closing.wait())
+    payload: asyncio.Future | None = None
     try:
         await response.prepare(request)
         await response.write(_event(_identity(request), "hello"))
@@ -73,6 +74,8 @@ async def stream(request: web.Request) -> web.StreamResponse:
     finally:
         port.unsubscribe(queue)
         ending.cancel()
+        if payload is not None:
+            payload.cancel()
     return response
 
 
