@@ -32,7 +32,8 @@ PING_KEY = "fuzz-ping-key-0123456789"
 FUZZ_CONFIG = CONFIG.replace("team_id: sre}", f"team_id: sre, ping_key: {PING_KEY}}}")
 
 WRITES = ["/api/v1/incidents/{id}/*", "/api/v0/alerts/{id}/close", "/api/v1/monitors/*", "/api/v1/heartbeats/*"]
-READS = ["/api/v1/incidents", "/api/v1/incidents/{id}", "/api/v0/alerts", "/api/v1/audit"]
+READS = ["/api/v1/incidents", "/api/v1/incidents/{id}", "/api/v0/alerts", "/api/v1/audit", "/api/v1/engine",
+         "/api/v1/stream", "/api/v1/console/*"]
 SUFFIXED = ["/ping/{token}/{action}", "/ping/{ping_key}/{slug}/{action}"]  # where exit statuses are parsed
 PINGS = ["/ping/{token}", "/api/push/{token}"]
 # Examples of the fuzzing phase per operation (of one method, or all; the first match counts), and
@@ -79,6 +80,8 @@ values = ["backup-token-12345", "{PING_KEY}"]
 values = ["{PING_KEY}"]
 [dictionaries.slugs]
 values = ["backup"]
+[dictionaries.operators]
+values = ['{{"name": "Alice", "context": {{"host": "laptop"}}, "email": null}}', "not json", ""]
 
 [parameters]
 # Half the time an id or a name that exists, so operations get past 404 to their real work.
@@ -87,8 +90,16 @@ values = ["backup"]
 "path.token" = {{ dictionary = "tokens", probability = 0.3 }}
 "path.ping_key" = {{ dictionary = "ping_keys", probability = 0.5 }}
 "path.slug" = {{ dictionary = "slugs", probability = 0.5 }}
+# Headers carry Latin-1 only (HTTP clients refuse the rest): the person a console names, always
+# from this dictionary. API keys ignore it; the console credential's checks are tests/test_api_console.py.
+"header.X-Uptime-Operator" = {{ dictionary = "operators", probability = 1.0 }}
 # An exit status is a number in the path: more of them there.
 "path.action" = {{ dictionary = "tricky", probability = 0.3 }}
+
+# The event stream never ends on its own: its hello is read, then the connection closed.
+[[operations]]
+include-path = "/api/v1/stream"
+max-stream-events = 1
 
 # A schema cannot say "in the future and within 30 days": valid-looking snoozes may get a 400,
 # as the document describes, so positive_data_acceptance does not apply to that operation.

@@ -109,7 +109,7 @@ async def test_health_adds_the_listeners_connections_to_the_engines_health(tmp_p
     database.close()
     cap = runtime.listener.connections
     assert list(body) == ["status", "problems", "database", "checks_skipped", "short_of_descriptors_since",
-                          "listener"]
+                          "channels_failing", "listener"]
     assert body["listener"] == {"connections": 1, "limit": cap.limit, "dropped": 0, "idle_closed": 0}
     assert cap.limit == descriptors.plan(runtime.options.engine.max_concurrent).listener_connections
 

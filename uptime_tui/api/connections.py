@@ -7,6 +7,10 @@ middle of a request (an idle keep-alive, or a client that never finished its req
 a flood of idle connections cannot lock pings and API calls out until its connections time out.
 Only when every open connection is busy is the new one dropped at once (its descriptor is free
 again immediately). One warning a minute says how many were evicted and dropped.
+
+A connection whose handler runs is busy for as long as it runs: an event stream's connection is
+never evicted as idle. The cap also tells such a long handler when its client has gone
+(`until_lost`), which aiohttp does not (it cancels no handler on a lost connection).
 """
 
 from __future__ import annotations
@@ -69,6 +73,15 @@ class ConnectionCap:
             if counted is not None:
                 counted.busy -= 1
 
+    def until_lost(self, transport: asyncio.BaseTransport | None) -> asyncio.Future:
+        """A future done when the connection of `transport` ends (at once if it has)."""
+        counted = self._by_transport.get(transport) if transport is not None else None
+        if counted is None:
+            lost = asyncio.get_running_loop().create_future()
+            lost.set_result(None)
+            return lost
+        return counted.lost()
+
     def _gone(self, counted: _Counted) -> None:
         self._open.pop(counted, None)
         self._by_transport.pop(counted.transport, None)
@@ -94,6 +107,16 @@ class _Counted(asyncio.Protocol):
         self.inner, self.cap = inner, cap
         self.transport: asyncio.BaseTransport | None = None
         self.busy = 0  # requests being handled
+        self._lost: asyncio.Future | None = None  # made when a handler asks
+        self._ended = False
+
+    def lost(self) -> asyncio.Future:
+        """A future done once this connection has ended."""
+        if self._lost is None:
+            self._lost = asyncio.get_running_loop().create_future()
+            if self._ended:
+                self._lost.set_result(None)
+        return self._lost
 
     def evict(self) -> None:
         """Close this connection now to make room (it is not in a request)."""
@@ -108,6 +131,9 @@ class _Counted(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.cap._gone(self)
+        self._ended = True
+        if self._lost is not None and not self._lost.done():
+            self._lost.set_result(None)
         self.inner.connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:

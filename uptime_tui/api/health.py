@@ -28,7 +28,8 @@ def add_routes(app: web.Application) -> None:
 
 
 OPENAPI_PATH = {"get": {
-    "summary": "The engine's own health: its database, file descriptors and listener",
+    "summary": "The engine's own health: its database, file descriptors, listener, and the notification "
+               "channels whose last delivery failed (channels_failing, channel ids)",
     "tags": ["health"], "security": [],
     "responses": {
         "200": {"description": "The engine can do its job",

@@ -6,6 +6,11 @@ URLs carry heartbeat tokens. A connection must send its request headers within I
 opening, or of its last response (aiohttp's keep-alive timeout counts from both), and at most
 `max_connections` are open at once (api/connections.py), so idle or slow clients cannot hold
 the descriptors the checks need.
+
+With a `console_token`, a console on this host attaches through the same listener: the token
+authenticates it (api/auth.py), `identity` says which engine it reached, and the event stream
+(api/stream.py) keeps its panes live. Stopping the listener ends open streams first, and waits
+at most SHUTDOWN_TIMEOUT for any handler still running.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from uptime_tui.queries.pool import ReadPool
 MAX_REQUEST_BYTES = 1024 * 1024
 IDLE_TIMEOUT = 15.0  # seconds: from connecting, or the last response, to a whole request head
 MAX_CONNECTIONS = 1000
+SHUTDOWN_TIMEOUT = 5.0  # seconds a stop waits for handlers (streams end at once, on their own)
 
 
 class _NoDetails(logging.Filter):
@@ -47,9 +53,12 @@ class Listener:
 
     def __init__(self, host: str, port: int, receive_ping: pings.PingHandler,
                  engine: EnginePort | None = None, reads: ReadPool | None = None, *,
-                 max_connections: int = MAX_CONNECTIONS, idle_timeout: float = IDLE_TIMEOUT):
+                 max_connections: int = MAX_CONNECTIONS, idle_timeout: float = IDLE_TIMEOUT,
+                 console_token: str | None = None, identity: dict | None = None):
         """Serve pings to `receive_ping`; with `engine` and the pool its reads run on (`reads`),
-        the REST API and `/health` too."""
+        the REST API, the event stream and `/health` too. `console_token` is the console
+        credential (none: only API keys authenticate); `identity` the engine's host, pid, kind,
+        version, started_at and epoch, as `GET /api/v1/engine` answers it."""
         self.host, self.port = host, port
         self.max_connections, self.idle_timeout = max_connections, idle_timeout
         self.connections = ConnectionCap(max_connections)
@@ -60,14 +69,15 @@ class Listener:
         if engine is not None:
             from uptime_tui.api import rest
 
-            rest.add_routes(self.app, engine, reads)
+            rest.add_routes(self.app, engine, reads, console_token=console_token, identity=identity)
         self._runner: web.AppRunner | None = None
         self._server: asyncio.Server | None = None
 
     async def start(self) -> None:
         """Bind and serve; with port 0 an ephemeral port is chosen and stored in `port`."""
         self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False, logger=server_log,
-                                     keepalive_timeout=self.idle_timeout)
+                                     keepalive_timeout=self.idle_timeout,
+                                     shutdown_timeout=SHUTDOWN_TIMEOUT)
         await self._runner.setup()
         self.connections.make = self._runner.server
         # Served without aiohttp's TCPSite, which cannot take a protocol factory of our own.

@@ -9,13 +9,15 @@ the future and within 30 days, which a schema cannot say).
 from __future__ import annotations
 
 from uptime_tui import __version__
-from uptime_tui.api import health
+from uptime_tui.api import console_reads, health, stream
+from uptime_tui.api.operator import OPERATOR_HEADER
 from uptime_tui.api.openapi_schemas import DURATION_PATTERN, REASON, SCHEMAS, WHOLE_GROUP, ref
 from uptime_tui.api.params import BODY_LIMIT
 
 ERRORS = {
-    "400": "Malformed input; the message names the parameter or field",
-    "401": "No valid API key (send Authorization: Bearer <token>)",
+    "400": "Malformed input; the message names the parameter or field (or, with the console credential, "
+           f"what is wrong with the {OPERATOR_HEADER} header)",
+    "401": "No valid API key or console credential (send Authorization: Bearer <token>)",
     "403": "The key lacks the write permission",
     "404": "Not found",
     "409": "The change conflicts with the incident's state (already acknowledged, resolved ...)",
@@ -57,10 +59,14 @@ SUFFIX = f"^(start|fail|log|{EXIT_STATUS})$"
 # since more than 255 after a token is a 400).
 SUFFIX_OR_SLUG = f"^(start|fail|log|{EXIT_STATUS}|[a-z0-9_-]*[a-z_-][a-z0-9_-]*)$"
 OPERATION_ERRORS = ("400", "401", "403", "404", "409", "413")
+# Who acts, when the console credential authenticates (API keys act as themselves and ignore it).
+OPERATOR = {"name": OPERATOR_HEADER, "in": "header", "required": False, "schema": {"type": "string"},
+            "description": 'With the console credential, required: the person acting, JSON {"name": str, '
+                           '"context": {...}, "email": str|null}; the audit log names them. Ignored for API keys.'}
 
 
 def _incident_operation(summary: str, body: dict | None) -> dict:
-    operation = {"summary": summary, "tags": ["operations"], "parameters": [ID_PATH],
+    operation = {"summary": summary, "tags": ["operations"], "parameters": [ID_PATH, OPERATOR],
                  "responses": _responses(_json(ref("OperationOutcome"), "The incident after the change"),
                                          *OPERATION_ERRORS)}
     operation["requestBody"] = body or _body({}, optional=True)
@@ -70,7 +76,7 @@ def _incident_operation(summary: str, body: dict | None) -> dict:
 def _pause_operation(kind: str, verb: str) -> dict:
     return {"summary": f"{verb.capitalize()} a {kind}", "tags": ["operations"],
             "parameters": [_path("ref", {"type": "string", "minLength": 1},
-                                 f"The {kind}'s integer id or its YAML id")],
+                                 f"The {kind}'s integer id or its YAML id"), OPERATOR],
             "requestBody": _body({}, optional=True),
             "responses": _responses(_json(ref("Message"), "What was done"), *OPERATION_ERRORS)}
 
@@ -129,7 +135,7 @@ def _other_paths() -> dict:
     }
     close = {
         "summary": "Close an alert (resolves its incident)", "tags": ["alerts"],
-        "parameters": [_path("id", {"type": "string"}, "The alert id")],
+        "parameters": [_path("id", {"type": "string"}, "The alert id"), OPERATOR],
         "requestBody": _body({"reason": REASON}, ["reason"]),
         "responses": _responses(_json(ref("Alert"), "The alert after closing"), *OPERATION_ERRORS),
     }
@@ -209,7 +215,8 @@ def _ping_paths() -> dict:
 
 def document() -> dict:
     """The whole OpenAPI document."""
-    paths = {**_incident_paths(), **_other_paths(), **_ping_paths(), "/health": health.OPENAPI_PATH,
+    paths = {**_incident_paths(), **_other_paths(), **_ping_paths(), **stream.OPENAPI_PATHS, **console_reads.OPENAPI_PATHS,
+             "/health": health.OPENAPI_PATH,
              "/api/openapi.json": {"get": {
         "summary": "This document", "tags": ["meta"], "security": [],
         "responses": {"200": _json({"type": "object"}, "The OpenAPI document")}}}}
@@ -217,7 +224,9 @@ def document() -> dict:
         "openapi": "3.0.3",
         "info": {"title": "uptime-tui HTTP API", "version": __version__,
                  "description": "Incidents (as a public uptime incidents API has them), alerts (Mackerel's alerts API), operations, audit "
-                                "log and heartbeat pings. API keys come from the YAML's api_keys."},
+                                "log, heartbeat pings, the engine's identity and event stream. API keys come from the YAML's api_keys; "
+                                "a console on the engine's host authenticates with the console credential and names "
+                                f"the person acting in the {OPERATOR_HEADER} header."},
         "security": [{"bearer": []}],
         "paths": paths,
         "components": {"schemas": SCHEMAS,

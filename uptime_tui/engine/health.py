@@ -28,6 +28,7 @@ class EngineHealth:
     database: DatabaseHealth
     checks_skipped: int  # checks that could not run for the engine's own lack of descriptors
     short_of_descriptors_since: datetime | None
+    channels_failing: tuple[str, ...] = ()  # notification channels whose last delivery failed
 
     @property
     def ok(self) -> bool:
@@ -54,6 +55,7 @@ class EngineHealth:
                          "buffer_size": db.buffer_size},
             "checks_skipped": self.checks_skipped,
             "short_of_descriptors_since": _iso(self.short_of_descriptors_since),
+            "channels_failing": list(self.channels_failing),
         }
 
 

@@ -1,4 +1,4 @@
-"""What a face may ask of the engine: its operations, pings, its health, and the config it runs.
+"""What a face may ask of the engine: its operations, pings, its events, its health, and the config it runs.
 
 The listener (api/) serves an engine through this interface only, by named methods, so the API
 cannot reach the engine's database, writer or tracked state, and an engine in another process
@@ -8,6 +8,7 @@ runtime's engine thread.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -29,6 +30,12 @@ class EnginePort(Protocol):
 
     def health(self) -> EngineHealth:
         """The engine's own state: its database and its file descriptors."""
+
+    def subscribe(self) -> asyncio.Queue:
+        """A queue of every event payload published from now on (a full one loses its oldest)."""
+
+    def unsubscribe(self, queue: asyncio.Queue) -> None:
+        """Stop publishing to a queue `subscribe()` gave."""
 
     def heartbeat_token(self, heartbeat_id: str) -> str | None:
         """The token a heartbeat's pings carry (the YAML's, or the one generated for it)."""

@@ -64,6 +64,9 @@ class NotifierHandle(Protocol):
     def reload(self, config: cfg.Config) -> None:
         """Use a new config's channels."""
 
+    def channel_health(self) -> dict:
+        """Each channel that sent or failed since start, by id (its `failing_since` set while failing)."""
+
 
 @dataclass
 class EngineOptions:
@@ -121,7 +124,10 @@ class Engine(Commands):
 
     def health(self) -> EngineHealth:
         """The engine's own state: its database and its descriptors."""
-        return EngineHealth(self.writer.health(), self.shortage.skipped, self.shortage.since)
+        notifier = self.notifier
+        failing = () if notifier is None else tuple(sorted(
+            name for name, channel in notifier.channel_health().items() if channel.failing_since))
+        return EngineHealth(self.writer.health(), self.shortage.skipped, self.shortage.since, failing)
 
     async def stop(self) -> None:
         """Stop, persist state and drain the writer: `halt()` then `close()`, for an engine that
@@ -163,6 +169,11 @@ class Engine(Commands):
         queue: asyncio.Queue = asyncio.Queue(maxsize=10_000)
         self._subscribers.append(queue)
         return queue
+
+    def unsubscribe(self, queue: asyncio.Queue) -> None:
+        """Stop publishing to `queue` (a stream's client went away); unknown queues are ignored."""
+        if queue in self._subscribers:
+            self._subscribers.remove(queue)
 
     def _publish(self, payloads: list[dict]) -> None:
         for payload in payloads:
