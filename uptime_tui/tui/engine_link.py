@@ -47,6 +47,8 @@ class EngineLink:
         """Which engine the console drives, for the header ("" without one: the database only)."""
         if self.thread is None:
             return ""
+        if hasattr(self.thread, "current") and self.thread.current is None:
+            return "engine: starting"  # cli/attach.py has not chosen yet: attach or embed
         attached = self._speaks_for_itself()
         return attached.describe(now) if attached is not None else "engine: embedded"
 
