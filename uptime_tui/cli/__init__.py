@@ -54,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     for p in (parser, console):
         p.add_argument("--demo", action="store_true", default=False if p is parser else argparse.SUPPRESS,
                        help="also start local demo targets on 127.0.0.1 (see config.example.yaml)")
+        p.add_argument("--connect", metavar="URL", default=None if p is parser else argparse.SUPPRESS,
+                       help="attach to the engine behind this listener (e.g. http://host:8787) "
+                       "instead of the local database; needs --key")
+        p.add_argument("--key", metavar="KEY", default=None if p is parser else argparse.SUPPRESS,
+                       help="the API key to present with --connect (a read key gives a read-only console)")
 
     serve = commands.add_parser(
         "serve", help="run the engine and the HTTP listener without the console",
@@ -169,7 +174,10 @@ def open_store(args):
 
 
 def run_console(args) -> int:
-    """Start the console."""
+    """Start the console: attached to the engine that holds the lease, or with one of its own
+    (cli/attach.py); with --connect, attached to the engine behind a listener elsewhere."""
+    if getattr(args, "connect", None) or getattr(args, "key", None):
+        return run_connected_console(args)
     opened = open_store(args)
     if isinstance(opened, int):
         return opened
@@ -179,11 +187,34 @@ def run_console(args) -> int:
     from uptime_tui.runtime.engine_thread import EngineThread
     from uptime_tui.tui.app import build_app
 
+    from uptime_tui.cli.attach import ConsoleEngine
+
     _log_to_file(args.verbose)  # the terminal belongs to the console
     options = RuntimeOptions(watch=config.source, demo=args.demo)
-    engine = EngineThread(lambda: Runtime(config, database, options, listener=Listener))
+    engine = ConsoleEngine(config, lambda: EngineThread(lambda: Runtime(config, database, options, listener=Listener)))
     build_app(config, operator=operator_name(args, config), engine=engine).run()
     database.close()
+    return EXIT_OK
+
+
+def run_connected_console(args) -> int:
+    """`--connect URL --key KEY`: a console on another machine. A wrong URL or key is said in one
+    line before the UI starts (exit 2)."""
+    from uptime_tui.cli.attach import check_connection
+    from uptime_tui.tui.attached import AttachedEngine, AttachFailed, EngineAddress
+    from uptime_tui.tui.app import build_app
+
+    if not args.connect or not args.key:
+        print("--connect and --key go together: the listener's URL and an API key", file=sys.stderr)
+        return EXIT_USAGE
+    address = EngineAddress(args.connect.rstrip("/"), args.key, console=False)
+    try:
+        check_connection(address)
+    except AttachFailed as exc:
+        print(f"cannot connect: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    _log_to_file(args.verbose)
+    build_app(None, operator=args.operator or "api key", engine=AttachedEngine(address)).run()
     return EXIT_OK
 
 

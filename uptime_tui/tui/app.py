@@ -73,6 +73,15 @@ class UptimeApp(App):
             super().__init__()
             self.error = error
 
+    class EngineLinkChanged(Message):
+        """The console's link to its engine changed: lost, back, gone, or moved to another engine.
+
+        `kind` is the link's word (attached.py, cli/attach.py); `sentence` goes in a toast."""
+
+        def __init__(self, kind: str, sentence: str) -> None:
+            super().__init__()
+            self.kind, self.sentence = kind, sentence
+
     class DetailRead(Message):
         """What a detail screen is to show was read; it was asked for on `origin`."""
 
@@ -144,6 +153,8 @@ class UptimeApp(App):
     @work(thread=True, exclusive=True, group="engine", exit_on_error=False, description="start the engine")
     def start_engine(self) -> None:
         """Start the engine's thread (syncing a large config takes a moment, off the UI loop)."""
+        if hasattr(self.engine, "link_changed"):  # an engine elsewhere (attached.py, cli/attach.py)
+            self.engine.link_changed = lambda kind, sentence: self.post_message(self.EngineLinkChanged(kind, sentence))
         try:
             self.engine.start(on_event=lambda payload: self.post_message(engine_message(payload)))
         except Exception as exc:
@@ -154,6 +165,17 @@ class UptimeApp(App):
     def on_uptime_app_engine_started(self, message: EngineStarted) -> None:
         self.dashboard.loaded = self.dashboard.filled = False
         self.dashboard.reload()  # the engine's sync may have created or removed rows
+
+    def on_uptime_app_engine_link_changed(self, message: EngineLinkChanged) -> None:
+        """A toast says what happened; once attached again (or embedded), every pane reads again:
+        the events of the meantime never reached it."""
+        lost = message.kind in ("lost", "gone", "failed")
+        self.notify(message.sentence, severity="warning" if lost else "information",
+                    timeout=30 if message.kind == "failed" else 8)
+        if not lost and self._dashboard_ready():
+            self.dashboard.reload()
+        if self._dashboard_ready():
+            self.dashboard.tick_header()
 
     def on_uptime_app_engine_failed(self, message: EngineFailed) -> None:
         self.notify(f"The engine did not start: {message.error}", severity="error", timeout=30)

@@ -1,9 +1,11 @@
 """The console's link to the engine it drives: what the App asks of it, in one place.
 
-Today the engine runs in this process, in a thread of its own (runtime.engine_thread), so an
-operation is a coroutine run on the engine's loop and awaited from the UI's loop, never blocked
-on; the engine's own health and its notifier's failing channels are read from it directly. Only
-this module knows that; the App sees operations with an outcome, and short words for the header.
+The engine runs either in this process, in a thread of its own (runtime.engine_thread), or
+elsewhere, reached through its listener (attached.py). Either way an operation is a coroutine run
+on the link's loop and awaited from the UI's loop, never blocked on. The embedded engine's health
+and failing channels are read from it directly; a link that knows them itself (an attached engine,
+from the listener's `/health`) answers `problems()`, `failing_channels()` and `describe(now)`.
+Only this module knows that; the App sees operations with an outcome, and short words for the header.
 """
 
 from __future__ import annotations
@@ -36,8 +38,25 @@ class EngineLink:
         """True when operations can be sent to the engine."""
         return self.thread is not None and getattr(self.thread, "engine", None) is not None
 
+    def _speaks_for_itself(self):
+        """The link object that reports on its engine itself (attached.py), or None when embedded."""
+        current = getattr(self.thread, "current", self.thread)  # cli/attach.py's choice of the two
+        return current if hasattr(current, "describe") else None
+
+    def describe(self, now) -> str:
+        """Which engine the console drives, for the header ("" without one: the database only)."""
+        if self.thread is None:
+            return ""
+        if hasattr(self.thread, "current") and self.thread.current is None:
+            return "engine: starting"  # cli/attach.py has not chosen yet: attach or embed
+        attached = self._speaks_for_itself()
+        return attached.describe(now) if attached is not None else "engine: embedded"
+
     def problems(self) -> tuple[str, ...]:
         """What the engine itself is short of (its database, descriptors), in short words."""
+        attached = self._speaks_for_itself()
+        if attached is not None:
+            return attached.problems()
         engine = getattr(self.thread, "engine", None)
         if engine is None:
             return ()
@@ -52,6 +71,9 @@ class EngineLink:
 
     def failing_channels(self) -> tuple[str, ...]:
         """Notification channels whose last delivery failed (read from the engine's notifier)."""
+        attached = self._speaks_for_itself()
+        if attached is not None:
+            return attached.failing_channels()
         notifier = getattr(getattr(self.thread, "engine", None), "notifier", None)
         if notifier is None:
             return ()

@@ -221,7 +221,7 @@ class DashboardScreen(Screen):
         incidents = self.query_one(IncidentsPane).open_incidents()
         summary = Summary(*self._resource_counts, len(incidents), sum(1 for i in incidents if i.state(now) == "new"),
                           app.config.settings.region if app.config else "-", now.strftime("%H:%M:%SZ"),
-                          app.failing_channels(), app.engine_problems())
+                          app.failing_channels(), app.engine_problems(), app.link.describe(now))
         self.query_one(StatusBar).show(summary)
 
     def on_screen_resume(self) -> None:

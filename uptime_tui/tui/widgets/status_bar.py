@@ -25,6 +25,7 @@ class Summary:
     clock: str
     failing_channels: tuple[str, ...] = ()  # notification channels whose deliveries fail
     engine_problems: tuple[str, ...] = ()  # the engine's own: database unreachable, no descriptors
+    engine: str = ""  # which engine: "engine: embedded", "engine: serve on HOST, pid N, up 3h", or lost
 
 
 class StatusBar(Widget):
@@ -67,11 +68,17 @@ class StatusBar(Widget):
         tone = "bad" if summary.unacknowledged else ("warn" if summary.open_incidents else "ok")
         text.append(f"{summary.open_incidents} open {summary.unacknowledged} unack", style=tones[tone])
         text.append(" │ ", style=tones["muted"])
+        if summary.engine.startswith("⚠"):  # lost: the panes show what the engine last knew
+            text.append(summary.engine, style=tones["bad"])
+            text.append(" │ ", style=tones["muted"])
         for problem in summary.engine_problems:  # nothing may be stored or checked: say so first
             text.append(f"⚠ {problem}", style=tones["bad"])
             text.append(" │ ", style=tones["muted"])
         if summary.failing_channels:  # pages may not be reaching anyone: say so in the header
             text.append(f"⚠ notify failing: {', '.join(summary.failing_channels)}", style=tones["bad"])
+            text.append(" │ ", style=tones["muted"])
+        if summary.engine and not summary.engine.startswith("⚠"):
+            text.append(summary.engine, style=tones["muted"])
             text.append(" │ ", style=tones["muted"])
         text.append(f"{summary.region} {summary.clock}")
         if text != self._text:
