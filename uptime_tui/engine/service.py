@@ -80,11 +80,13 @@ class Engine(Commands):
 
     Without a `probe` no check runs on its own (tests feed `record_result`). `notifier`, when the
     runtime delivers notifications, is set before `start()`: the notifier writes through this
-    engine's `writer`, so it is built after the engine.
+    engine's `writer`, so it is built after the engine. `fence` raises store.lease.LeaseLost when
+    this engine no longer holds the database's lease (see store/writer.py).
     """
 
     def __init__(self, config: cfg.Config, database: peewee.Database, *, probe: Probe | None = None,
-                 options: EngineOptions | None = None, clock: Callable[[], datetime] = utcnow):
+                 options: EngineOptions | None = None, clock: Callable[[], datetime] = utcnow,
+                 fence: Callable[[], None] | None = None):
         self.config = config
         self.database = database
         self.options = options or EngineOptions()
@@ -99,7 +101,9 @@ class Engine(Commands):
         self._subscribers: list[asyncio.Queue] = []
         self._tasks: list[asyncio.Task] = []
         self._row_ids: dict[str, int] = {}  # monitor YAML id -> row id, rebuilt on (re)load only
-        self.writer = Writer(database, lambda: self._row_ids)
+        # The fence (the runtime's lease epoch) is checked by every write transaction: an engine
+        # that lost the lease to another stores nothing it decides afterwards.
+        self.writer = Writer(database, lambda: self._row_ids, fence=fence)
         self.scheduler = Scheduler(self._check, self.options.max_concurrent)
         self.probe = probe
         self.notifier: NotifierHandle | None = None
