@@ -47,10 +47,14 @@ class Listener:
 
     def __init__(self, host: str, port: int, receive_ping: pings.PingHandler,
                  engine: EnginePort | None = None, reads: ReadPool | None = None, *,
-                 max_connections: int = MAX_CONNECTIONS, idle_timeout: float = IDLE_TIMEOUT):
+                 max_connections: int = MAX_CONNECTIONS, idle_timeout: float = IDLE_TIMEOUT,
+                 console_token: str | None = None, identity: dict | None = None):
         """Serve pings to `receive_ping`; with `engine` and the pool its reads run on (`reads`),
         the REST API and `/health` too."""
         self.host, self.port = host, port
+        # Stored only on this branch; the API helper's branch serves them (the console credential,
+        # GET /api/v1/engine).
+        self.console_token, self.identity = console_token, identity
         self.max_connections, self.idle_timeout = max_connections, idle_timeout
         self.connections = ConnectionCap(max_connections)
         self.app = web.Application(client_max_size=MAX_REQUEST_BYTES,

@@ -132,3 +132,11 @@ def check_fence(database: peewee.Database, epoch: int) -> None:
         f"SELECT epoch, released FROM engine_lease WHERE id = {p}{share}", (LEASE_ROW,)).fetchone()
     if row is None or row[0] != epoch or row[1]:
         raise LeaseLost(epoch, read())
+
+
+def announce(database: peewee.Database, epoch: int, url: str | None, token_file: str | None) -> None:
+    """Record where consoles reach the holder of `epoch`: its listener's URL and the file of its
+    console credential (written once both exist, so a console never reads a half-started engine)."""
+    with _transaction(database):
+        (EngineLease.update(url=url, token_file=token_file)
+         .where(EngineLease.id == LEASE_ROW, EngineLease.epoch == epoch).execute())
