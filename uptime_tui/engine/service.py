@@ -35,6 +35,7 @@ from uptime_tui.engine.health import DescriptorShortage, EngineHealth
 from uptime_tui.rules.maintenance import in_maintenance
 from uptime_tui.engine.scheduler import Scheduler
 from uptime_tui.engine.tracked import Tracked, read_back, track
+from uptime_tui.store.lease import LeaseLost
 from uptime_tui.store.models import HeartbeatPing
 from uptime_tui.store.retention import run_retention
 from uptime_tui.store.sync import DefinitionChange
@@ -147,7 +148,8 @@ class Engine(Commands):
         """Drain the writer (after `halt()`): everything queued is stored, or given up on."""
         await asyncio.get_running_loop().run_in_executor(None, self.writer.stop)
         final_flush, self._final_flush = self._final_flush, None
-        if final_flush is not None and final_flush.done() and final_flush.exception() is not None:
+        if (final_flush is not None and final_flush.done() and final_flush.exception() is not None
+                and not isinstance(final_flush.exception(), LeaseLost)):  # the runtime said that once
             log.error("the last states were not stored: %s", final_flush.exception())
 
     async def reload(self, config: cfg.Config) -> list[DefinitionChange]:
@@ -186,7 +188,10 @@ class Engine(Commands):
             self.shortage.skipped_check(monitor.id, result.engine_fault, self.clock())
             return
         self.shortage.check_ran()
-        await self.record_result(monitor, result)
+        try:
+            await self.record_result(monitor, result)
+        except LeaseLost:
+            pass  # another engine checks this monitor now; the runtime is stopping this one
 
     async def record_result(self, monitor: cfg.Monitor, result) -> None:
         """Store a check result of `monitor` and run it through the incident rules."""
@@ -283,6 +288,8 @@ class Engine(Commands):
                     async with tracked.lock:  # a ping may have come meanwhile: tick what it left
                         step = hb_machine.tick(tracked.item, tracked.state, now, rules=self.options.rules)
                         await self._commit(tracked, step, now)
+                except LeaseLost:
+                    return  # another engine runs the heartbeats now; the runtime stops this one
                 except Exception:
                     log.exception("heartbeat %s: could not store its state change", tracked.item.id)
             await asyncio.sleep(HEARTBEAT_TICK_SECONDS)
@@ -318,6 +325,8 @@ class Engine(Commands):
                 report = await run_retention(self.writer, self.config.settings.retention, self.clock())
                 if report.total():
                     log.info("retention: %s", report)
+            except LeaseLost:
+                return  # another engine keeps the history now; the runtime is stopping this one
             except Exception:
                 log.exception("retention failed; it runs again in an hour")
             await asyncio.sleep(self.options.retention_every)

@@ -89,10 +89,14 @@ class Writer:
         if self.lease_lost is None:
             self.lease_lost = lost
 
+    def _lost_again(self) -> LeaseLost:
+        # A fresh exception each time: one raised again and again would grow its traceback.
+        return LeaseLost(self.lease_lost.epoch, self.lease_lost.holder)
+
     def _fenced(self) -> None:
         """First thing in every transaction: raise LeaseLost when the lease is not ours."""
         if self.lease_lost is not None:
-            raise self.lease_lost
+            raise self._lost_again()
         if self._fence is not None:
             try:
                 self._fence()
@@ -230,7 +234,7 @@ class Writer:
     def _run_job(self, pending: _Job) -> None:
         try:
             if self.lease_lost is not None:
-                raise self.lease_lost  # no transaction at all: another engine owns the database
+                raise self._lost_again()  # no transaction at all: another engine owns the database
             with self._transaction():
                 self._fenced()
                 result = pending.job()
