@@ -64,7 +64,10 @@ class EngineThread:
     def stop(self, timeout: float = 15.0) -> None:
         """Stop the runtime (state is flushed) and wait for the thread."""
         if self._loop is not None and self._stopping is not None:
-            self._loop.call_soon_threadsafe(self._stopping.set)
+            try:
+                self._loop.call_soon_threadsafe(self._stopping.set)
+            except RuntimeError:  # the loop already ended: the runtime failed to start, or stopped itself
+                pass
         if self._thread is not None:
             self._thread.join(timeout)
 
