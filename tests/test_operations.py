@@ -99,10 +99,12 @@ async def test_acknowledge_records_once_and_refuses_a_second(database):
 
 @pytest.mark.anyio
 async def test_two_consoles_acknowledging_at_once_first_wins(database):
+    # Consoles share the one engine that holds the database's lease (a second engine on the same
+    # database is refused: test_lease.py), so both acknowledgements reach it at once.
     clock = Clock()
-    async with engine_on(database, clock) as (first, _), engine_on(database, clock) as (second, _):
-        incident = await open_incident(first, clock)
-        results = await asyncio.gather(first.acknowledge(incident.id, ALICE), second.acknowledge(incident.id, BOB),
+    async with engine_on(database, clock) as (engine, _):
+        incident = await open_incident(engine, clock)
+        results = await asyncio.gather(engine.acknowledge(incident.id, ALICE), engine.acknowledge(incident.id, BOB),
                                        return_exceptions=True)
         refused = [r for r in results if isinstance(r, OperationRefused)]
         assert len(refused) == 1 and "already acknowledged by" in refused[0].message

@@ -26,6 +26,7 @@ CHANNEL_TIMEOUT = (0.1, 5 * MINUTE)
 ESCALATION_WAIT = (0, 7 * DAY)  # an escalation later than a week is not an escalation
 REPEAT_DELAY = (0, 7 * DAY)
 REMINDER = (MINUTE, 7 * DAY)  # a reminder every few seconds is a flood, not a reminder
+LEASE = (3, 10 * MINUTE)  # the engine lease: renewed every third of it; a standby waits this long
 WINDOW_DURATION = (1, 31 * DAY)  # a recurring maintenance window; a freeze of a month at most
 
 # Whole numbers: (lowest, highest).

@@ -66,6 +66,12 @@ class Settings:
     ping_key: str | None = field(default=None, repr=False)
     # How jobs reach the listener (a proxy, a DNS name): the base of the ping URLs shown.
     public_url: str | None = None
+    # One engine per database holds a lease, renewed every third of this; a standby `serve`
+    # takes over once it has not been renewed for this long (the engine was killed).
+    lease: float = 15.0
+    # Where the engine writes the credential consoles on this host attach with (None: the
+    # user's state directory, one file per database).
+    console_token_file: str | None = None
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ def _settings(r: Reader, value: Any, path: tuple) -> c.Settings:
     if value is None:
         return c.Settings()
     allowed = ("database", "region", "operator", "organization_id", "team_id", "listen", "retention",
-               "group_window", "ping_key", "public_url")
+               "group_window", "ping_key", "public_url", "lease", "console_token_file")
     m = r.mapping(value, path, allowed)
     if m is None:
         return c.Settings()
@@ -81,6 +81,8 @@ def _settings(r: Reader, value: Any, path: tuple) -> c.Settings:
         # It unlocks every heartbeat by a slug anyone may guess: as long as an API token.
         ping_key=r.get(m, path, "ping_key", url_token(16)),
         public_url=r.get(m, path, "public_url", http_url),
+        lease=r.get(m, path, "lease", duration_in(limits.LEASE), 15.0),
+        console_token_file=r.get(m, path, "console_token_file", text),
     )
 
 

@@ -35,6 +35,7 @@ from uptime_tui.engine.health import DescriptorShortage, EngineHealth
 from uptime_tui.rules.maintenance import in_maintenance
 from uptime_tui.engine.scheduler import Scheduler
 from uptime_tui.engine.tracked import Tracked, read_back, track
+from uptime_tui.store.lease import LeaseLost
 from uptime_tui.store.models import HeartbeatPing
 from uptime_tui.store.retention import run_retention
 from uptime_tui.store.sync import DefinitionChange
@@ -83,11 +84,13 @@ class Engine(Commands):
 
     Without a `probe` no check runs on its own (tests feed `record_result`). `notifier`, when the
     runtime delivers notifications, is set before `start()`: the notifier writes through this
-    engine's `writer`, so it is built after the engine.
+    engine's `writer`, so it is built after the engine. `fence` raises store.lease.LeaseLost when
+    this engine no longer holds the database's lease (see store/writer.py).
     """
 
     def __init__(self, config: cfg.Config, database: peewee.Database, *, probe: Probe | None = None,
-                 options: EngineOptions | None = None, clock: Callable[[], datetime] = utcnow):
+                 options: EngineOptions | None = None, clock: Callable[[], datetime] = utcnow,
+                 fence: Callable[[], None] | None = None):
         self.config = config
         self.database = database
         self.options = options or EngineOptions()
@@ -102,7 +105,9 @@ class Engine(Commands):
         self._subscribers: list[asyncio.Queue] = []
         self._tasks: list[asyncio.Task] = []
         self._row_ids: dict[str, int] = {}  # monitor YAML id -> row id, rebuilt on (re)load only
-        self.writer = Writer(database, lambda: self._row_ids)
+        # The fence (the runtime's lease epoch) is checked by every write transaction: an engine
+        # that lost the lease to another stores nothing it decides afterwards.
+        self.writer = Writer(database, lambda: self._row_ids, fence=fence)
         self.scheduler = Scheduler(self._check, self.options.max_concurrent)
         self.probe = probe
         self.notifier: NotifierHandle | None = None
@@ -149,7 +154,8 @@ class Engine(Commands):
         """Drain the writer (after `halt()`): everything queued is stored, or given up on."""
         await asyncio.get_running_loop().run_in_executor(None, self.writer.stop)
         final_flush, self._final_flush = self._final_flush, None
-        if final_flush is not None and final_flush.done() and final_flush.exception() is not None:
+        if (final_flush is not None and final_flush.done() and final_flush.exception() is not None
+                and not isinstance(final_flush.exception(), LeaseLost)):  # the runtime said that once
             log.error("the last states were not stored: %s", final_flush.exception())
 
     async def reload(self, config: cfg.Config) -> list[DefinitionChange]:
@@ -193,7 +199,10 @@ class Engine(Commands):
             self.shortage.skipped_check(monitor.id, result.engine_fault, self.clock())
             return
         self.shortage.check_ran()
-        await self.record_result(monitor, result)
+        try:
+            await self.record_result(monitor, result)
+        except LeaseLost:
+            pass  # another engine checks this monitor now; the runtime is stopping this one
 
     async def record_result(self, monitor: cfg.Monitor, result) -> None:
         """Store a check result of `monitor` and run it through the incident rules."""
@@ -290,6 +299,8 @@ class Engine(Commands):
                     async with tracked.lock:  # a ping may have come meanwhile: tick what it left
                         step = hb_machine.tick(tracked.item, tracked.state, now, rules=self.options.rules)
                         await self._commit(tracked, step, now)
+                except LeaseLost:
+                    return  # another engine runs the heartbeats now; the runtime stops this one
                 except Exception:
                     log.exception("heartbeat %s: could not store its state change", tracked.item.id)
             await asyncio.sleep(HEARTBEAT_TICK_SECONDS)
@@ -325,6 +336,8 @@ class Engine(Commands):
                 report = await run_retention(self.writer, self.config.settings.retention, self.clock())
                 if report.total():
                     log.info("retention: %s", report)
+            except LeaseLost:
+                return  # another engine keeps the history now; the runtime is stopping this one
             except Exception:
                 log.exception("retention failed; it runs again in an hour")
             await asyncio.sleep(self.options.retention_every)

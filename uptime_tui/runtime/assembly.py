@@ -9,6 +9,11 @@ here, because it spans them: the
 notifier starts before the engine syncs the config (so the sync's audit entries reach audit
 streams) and stops after the engine but before its writer drains (the notifier writes through
 it); the listener starts last, once the engine can answer, and stops first.
+
+Before any of it, the runtime takes the database's engine lease (runtime/lease.py): a second
+engine on one database would page twice and write over the first one's decisions. Every write
+the engine makes is fenced by the lease's epoch; once the lease is lost, `lease.lost` is set and
+whoever runs the runtime stops it. The lease is given up last, once everything is written.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Callable, Protocol
 
 import peewee
@@ -27,6 +33,7 @@ from uptime_tui.engine.service import Engine, EngineOptions, utcnow
 from uptime_tui.results import CheckResult
 from uptime_tui.runtime import descriptors
 from uptime_tui.runtime.config_watcher import ConfigWatcher
+from uptime_tui.runtime.lease import Lease, remove_token, token_path, write_token
 from uptime_tui.store.reader import Reader
 
 log = logging.getLogger(__name__)
@@ -46,7 +53,8 @@ class Listening(Protocol):
         """Stop serving."""
 
 
-# Builds the listener: (host, port, receive_ping, engine, reads, *, max_connections).
+# Builds the listener: (host, port, receive_ping, engine, reads, *, max_connections, console_token,
+# identity).
 ListenerFactory = Callable[..., Listening]
 
 
@@ -59,6 +67,8 @@ class RuntimeOptions:
     cafile: str | None = None  # trusted beside the system's CAs by http and tls checks
     watch: str | os.PathLike | None = None  # the config file: a valid edit is applied live
     demo: bool = False  # also serve the demo targets (demo.py) on 127.0.0.1
+    kind: str = "console"  # who holds the lease: "console" (embedded) or "serve"
+    standby: bool = False  # when another engine holds the lease: wait for it (serve), not LeaseHeld
     engine: EngineOptions = field(default_factory=EngineOptions)
 
 
@@ -79,8 +89,13 @@ class Runtime:
             from uptime_tui.checks import ProbeClient
 
             self.client = ProbeClient(cafile=options.cafile, max_connections=options.engine.max_concurrent)
+        self.lease = Lease(database, options.kind, config.settings.lease)
         self.engine = Engine(config, database, probe=self._probe if self.client else None,
-                             options=options.engine, clock=clock)
+                             options=options.engine, clock=clock, fence=self.lease.fence)
+        self.engine.writer.on_lease_lost = self.lease.lose_from_thread
+        self.lease.when_lost(self.engine.writer.lose_lease)  # a renewal found it: write nothing more
+        self._keeping: asyncio.Task | None = None
+        self._token: tuple[Path, str] | None = None  # the console credential file and its token
         self.notifier = None
         if options.notify:
             from uptime_tui.notify import Notifier
@@ -104,8 +119,18 @@ class Runtime:
         return await run_check(monitor, self.client, self._region)
 
     async def start(self) -> None:
-        """Start everything; on a failure (the listen address taken), stop what started, re-raise."""
+        """Take the lease, then start everything; on a failure (the listen address taken), stop
+        what started, re-raise.
+
+        Raises runtime.lease.LeaseHeld, before anything starts, when another engine holds a live
+        lease; with `options.standby` waits for it instead (cancel to stop waiting)."""
         try:
+            await self.lease.take(standby=self.options.standby)
+        except BaseException:
+            await self.lease.close()
+            raise
+        try:
+            self._keeping = asyncio.create_task(self.lease.keep(), name="lease-renewal")
             if self.client is not None:
                 await self.client.__aenter__()
             if self.notifier is not None:
@@ -126,9 +151,14 @@ class Runtime:
         log.info(budget.describe())
         s = self.engine.config.settings
         self._api_reads = Reader(self.database, API_READ_THREADS, "api-read")
+        path = token_path(s, self.database)
+        token = await asyncio.to_thread(write_token, path)
+        self._token = (path, token)
         self.listener = self._make_listener(s.listen_host, s.listen_port, self.engine.receive_ping, self.engine,
-                                            self._api_reads, max_connections=budget.listener_connections)
+                                            self._api_reads, max_connections=budget.listener_connections,
+                                            console_token=token, identity=self.lease.identity())
         await self.listener.start()
+        await self.lease.announce(f"http://{s.listen_host}:{self.listener.port}", str(path))
 
     async def stop(self) -> None:
         """Stop everything (state is flushed; undelivered notifications stay in the outbox)."""
@@ -149,3 +179,19 @@ class Runtime:
         if self.notifier is not None:
             await self.notifier.stop()
         await self.engine.close()
+        await self._give_up_lease()
+
+    async def _give_up_lease(self) -> None:
+        """Last: the credential goes, then the lease, so a standby takes over at once."""
+        if self.lease.epoch is None:
+            return  # never taken, or already given up
+        if self._keeping is not None:
+            self._keeping.cancel()
+            await asyncio.gather(self._keeping, return_exceptions=True)
+            self._keeping = None
+        if self._token is not None:
+            await asyncio.to_thread(remove_token, *self._token)
+            self._token = None
+        await self.lease.release()
+        await self.lease.close()
+        self.lease.epoch = None

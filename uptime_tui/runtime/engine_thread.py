@@ -1,4 +1,9 @@
-"""Run a Runtime on its own event loop in a thread, so checks never share the console's loop."""
+"""Run a Runtime on its own event loop in a thread, so checks never share the console's loop.
+
+`start()` raises whatever the runtime's start raised (runtime.lease.LeaseHeld when another
+engine holds the database: the console attaches to it instead). An engine that loses its lease
+later stops on its own and tells `on_failed`.
+"""
 
 from __future__ import annotations
 
@@ -44,9 +49,12 @@ class EngineThread:
             raise RuntimeError("the engine is not running")
         return asyncio.run_coroutine_threadsafe(operation(self.engine), self._loop)
 
-    def start(self, on_event: Callable[[dict], None], timeout: float = 60.0) -> None:
-        """Start the runtime; return once it runs (or raise what stopped it)."""
-        self._thread = threading.Thread(target=asyncio.run, args=(self._main(on_event),),
+    def start(self, on_event: Callable[[dict], None], timeout: float = 60.0,
+              on_failed: Callable[[BaseException], None] | None = None) -> None:
+        """Start the runtime; return once it runs (or raise what stopped it). When it stops on its
+        own later (its lease was taken by another engine), `on_failed(error)` is called from the
+        engine's thread."""
+        self._thread = threading.Thread(target=asyncio.run, args=(self._main(on_event, on_failed),),
                                         name="uptime-tui-engine", daemon=True)
         self._thread.start()
         self._ready.wait(timeout)
@@ -56,11 +64,15 @@ class EngineThread:
     def stop(self, timeout: float = 15.0) -> None:
         """Stop the runtime (state is flushed) and wait for the thread."""
         if self._loop is not None and self._stopping is not None:
-            self._loop.call_soon_threadsafe(self._stopping.set)
+            try:
+                self._loop.call_soon_threadsafe(self._stopping.set)
+            except RuntimeError:  # the loop already ended: the runtime failed to start, or stopped itself
+                pass
         if self._thread is not None:
             self._thread.join(timeout)
 
-    async def _main(self, on_event: Callable[[dict], None]) -> None:
+    async def _main(self, on_event: Callable[[dict], None],
+                    on_failed: Callable[[BaseException], None] | None) -> None:
         self._loop, self._stopping = asyncio.get_running_loop(), asyncio.Event()
         try:
             runtime = self._make_runtime()
@@ -73,10 +85,18 @@ class EngineThread:
         self.runtime, self.engine = runtime, runtime.engine
         self._ready.set()
         forwarding = asyncio.create_task(_forward(events, on_event))
-        await self._stopping.wait()
+        stopping = asyncio.create_task(self._stopping.wait())
+        lost = asyncio.create_task(runtime.lease.lost.wait())
+        await asyncio.wait({stopping, lost}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        lost.cancel()
         forwarding.cancel()
         self.engine = None
         await runtime.stop()
+        if runtime.lease.lost_to is not None:
+            self.error = runtime.lease.lost_to
+            if on_failed is not None:
+                on_failed(runtime.lease.lost_to)
 
 
 async def _forward(events: asyncio.Queue, on_event: Callable[[dict], None]) -> None:

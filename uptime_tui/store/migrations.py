@@ -131,6 +131,16 @@ CREATE UNIQUE INDEX incident_one_open ON incident (resource_type, resource_id, t
     WHERE active = {true};
 """
 
+# One engine per database: the single row (id 1) of the engine holding the lease. Its epoch is
+# raised by every takeover and fences every write the engine makes (store/lease.py).
+M0007_ENGINE_LEASE = """
+CREATE TABLE engine_lease (
+    id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1), epoch {bigint} NOT NULL,
+    host VARCHAR(255) NOT NULL, pid INTEGER NOT NULL, version VARCHAR(255) NOT NULL,
+    kind VARCHAR(255) NOT NULL, started_at {ts} NOT NULL, renewed_at {ts} NOT NULL, url TEXT,
+    token_file TEXT, released {bool} NOT NULL);
+"""
+
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (1, "monitors, heartbeats, check results, pings, incidents, evidence, events", M0001_RESOURCES_AND_HISTORY),
     (2, "audit log and notification outbox", M0002_AUDIT_AND_OUTBOX),
@@ -138,6 +148,7 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (4, "notification digests: the digest that carried a delivery", M0004_NOTIFICATION_DIGESTS),
     (5, "index notification deliveries by event", M0005_DELIVERY_EVENT_INDEX),
     (6, "state versions; one open incident of a kind per resource", M0006_STATE_VERSIONS_AND_ONE_OPEN_INCIDENT),
+    (7, "the engine lease: one engine per database", M0007_ENGINE_LEASE),
 )
 LATEST = MIGRATIONS[-1][0]
 

@@ -190,7 +190,23 @@ class NotificationDelivery(BaseModel):
     digest_key = peewee.CharField(null=True)  # the digest message that carried it, when folded
 
 
+class EngineLease(BaseModel):
+    """The one row (id 1) naming the engine that may write this database (store/lease.py)."""
+
+    id = peewee.IntegerField(primary_key=True)
+    epoch = peewee.BigIntegerField()  # raised by every takeover; fences the holder's writes
+    host = peewee.CharField()
+    pid = peewee.IntegerField()
+    version = peewee.CharField()
+    kind = peewee.CharField()  # serve, console
+    started_at = UtcDateTimeField()
+    renewed_at = UtcDateTimeField()
+    url = peewee.TextField(null=True)  # http://host:port of its listener
+    token_file = peewee.TextField(null=True)  # where its console credential is
+    released = peewee.BooleanField()
+
+
 ALL_MODELS = (
     Monitor, Heartbeat, CheckResult, CheckRollup, HeartbeatPing, Incident, IncidentEvidence, Event,
-    AuditEntry, NotificationDelivery,
+    AuditEntry, NotificationDelivery, EngineLease,
 )

@@ -12,6 +12,11 @@ queued in order and are retried with backoff on a fresh connection, check result
 bounded buffer (the oldest go first when it is full, and are counted), and incident decisions go
 ahead of buffered results once the database answers again. One log line says when an outage
 starts, one a minute while it lasts, one when it ends; `health()` says it to the console and API.
+
+With a `fence` (store/lease.py `check_fence` bound to the engine's epoch), every transaction
+checks first that this engine still holds the lease. Once it does not (the fence tripped, or the
+runtime's renewal found another epoch and called `lose_lease`), the writer writes nothing more:
+jobs fail with LeaseLost and check results are dropped, and `on_lease_lost` is called once.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from typing import Any, Callable
 import peewee
 
 from uptime_tui.results import CheckResult
+from uptime_tui.store.lease import LeaseLost
 from uptime_tui.store.outage import RESULT_BUFFER, DatabaseHealth, DatabaseUnreachable, is_outage
 from uptime_tui.store.models import CheckResult as CheckResultRow, database_proxy
 
@@ -52,8 +58,11 @@ class Writer:
     """Owns all writes; `submit_results` batches, `run` executes a transaction job in order."""
 
     def __init__(self, database: peewee.Database, monitor_ids: Callable[[], dict[str, int]], *,
-                 buffer_size: int = RESULT_BUFFER):
+                 buffer_size: int = RESULT_BUFFER, fence: Callable[[], None] | None = None):
         self.database = database
+        self._fence = fence  # raises LeaseLost when this engine no longer holds the lease
+        self.lease_lost: LeaseLost | None = None  # once set, nothing more is written
+        self.on_lease_lost: Callable[[LeaseLost], None] | None = None  # called once, on this thread
         self._monitor_ids = monitor_ids  # YAML id -> row id; changes on reload
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._loop, name="uptime-tui-writer", daemon=True)
@@ -74,6 +83,28 @@ class Writer:
         columns = ("monitor_id", "checked_at", "success", "response_time", "ttfb_ms", "status_code", "region", "cause")
         marks = ", ".join([database.param] * len(columns))
         self._insert_sql = f"INSERT INTO {CheckResultRow._meta.table_name} ({', '.join(columns)}) VALUES ({marks})"
+
+    def lose_lease(self, lost: LeaseLost) -> None:
+        """Write nothing more (the runtime's renewal found another engine's epoch)."""
+        if self.lease_lost is None:
+            self.lease_lost = lost
+
+    def _lost_again(self) -> LeaseLost:
+        # A fresh exception each time: one raised again and again would grow its traceback.
+        return LeaseLost(self.lease_lost.epoch, self.lease_lost.holder)
+
+    def _fenced(self) -> None:
+        """First thing in every transaction: raise LeaseLost when the lease is not ours."""
+        if self.lease_lost is not None:
+            raise self._lost_again()
+        if self._fence is not None:
+            try:
+                self._fence()
+            except LeaseLost as lost:
+                self.lease_lost = lost
+                if self.on_lease_lost is not None:
+                    self.on_lease_lost(lost)
+                raise
 
     def _transaction(self):
         # SQLite: take the write lock at BEGIN. A deferred transaction that reads first (the audit
@@ -202,8 +233,14 @@ class Writer:
 
     def _run_job(self, pending: _Job) -> None:
         try:
+            if self.lease_lost is not None:
+                raise self._lost_again()  # no transaction at all: another engine owns the database
             with self._transaction():
+                self._fenced()
                 result = pending.job()
+        except LeaseLost as exc:
+            if pending.awaited:
+                pending.future.set_exception(exc)
         except Exception as exc:
             if is_outage(exc):
                 raise  # retried on a fresh connection
@@ -226,9 +263,14 @@ class Writer:
             for r in results
             if r.monitor_id in ids  # a monitor removed by a reload while its check ran
         ]
+        if self.lease_lost is not None:
+            return  # another engine checks these monitors now
         try:
             with self._transaction():
+                self._fenced()
                 self.database.cursor().executemany(self._insert_sql, rows)
+        except LeaseLost:
+            return
         except Exception as exc:
             if is_outage(exc):
                 raise
