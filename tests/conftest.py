@@ -10,6 +10,19 @@ from urllib.parse import quote
 import pytest
 
 
+@pytest.fixture(autouse=True, scope="session")
+def private_state_directory(tmp_path_factory):
+    """Engines write their console credential under the user's state directory: the tests' go to
+    a directory of their own (subprocesses inherit it), never the real one."""
+    previous = os.environ.get("XDG_STATE_HOME")
+    os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("state"))
+    yield
+    if previous is None:
+        os.environ.pop("XDG_STATE_HOME", None)
+    else:
+        os.environ["XDG_STATE_HOME"] = previous
+
+
 @pytest.fixture
 def anyio_backend():
     """Async tests (marked `@pytest.mark.anyio`) run on asyncio, as the product does."""

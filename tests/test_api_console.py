@@ -2,6 +2,7 @@
 names in X-Uptime-Operator (the audit log records that person and their SSH context), reads like
 a read key, and is refused without the header; API keys keep acting as themselves."""
 
+import os
 import json
 
 import pytest
@@ -99,10 +100,11 @@ async def test_wrong_tokens_and_read_keys(database):
 
 
 @pytest.mark.anyio
-async def test_without_a_console_token_only_keys_authenticate(database):
-    # A listener built without console_token (no lease, or no console may attach).
+async def test_another_engines_console_token_is_refused_and_keys_see_this_engine(database):
+    # The runtime makes its own credential: the test's is not it.
     from support.api import serving
 
     async with serving(database, Clock()) as (engine, client):
         assert (await client.get("/api/v1/engine", headers=as_console())).status_code == 401
-        assert (await client.get("/api/v1/engine", headers=READ)).json() == {}
+        identity = (await client.get("/api/v1/engine", headers=READ)).json()
+        assert identity["pid"] == os.getpid() and identity["kind"] == "console" and identity["epoch"] >= 1

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 import pytest
 from aiohttp import web
 
-from support.api import CONFIG, Clock, open_incident, running
+from support.api import Clock, open_incident, running
 from support.listener_double import CONSOLE_TOKEN, READ_ONLY_TOKEN, ListenerDouble
 from support.network import free_port
 from support.pilot import toasts, until
 from uptime_tui.cli import main
-from uptime_tui.cli.attach import ConsoleEngine, holder_address
+from uptime_tui.cli.attach import ConsoleEngine, holder_address, reachable_url
 from uptime_tui.store.models import AuditEntry
 from uptime_tui.tui.app import build_app
 from uptime_tui.tui.attached import AttachedEngine, EngineAddress
@@ -127,7 +127,7 @@ class EmbeddedStandIn:
         self.engine = None
         self.started = False
 
-    def start(self, on_event):
+    def start(self, on_event, on_failed=None):
         self.started, self.engine = True, object()
 
     def stop(self):
@@ -196,3 +196,9 @@ async def test_connect_says_in_one_line_what_is_wrong_before_the_ui(database, ca
         finally:
             await runner.cleanup()
             await double.stop()
+
+
+def test_a_listener_on_every_address_is_reached_on_loopback():
+    assert reachable_url("http://0.0.0.0:8787/") == "http://127.0.0.1:8787"
+    assert reachable_url("http://[::]:8787") == "http://[::1]:8787"
+    assert reachable_url("http://10.0.0.5:8787") == "http://10.0.0.5:8787"

@@ -2,7 +2,6 @@
 console credential and knows its identity, and a reader of its Server-Sent Events stream."""
 
 import asyncio
-import functools
 import json
 from contextlib import asynccontextmanager
 
@@ -32,7 +31,9 @@ def as_console(person: dict | None = ALICE) -> dict:
 @asynccontextmanager
 async def attachable(database, clock: Clock, text: str = CONFIG, **listener):
     """A started runtime (no probes) whose listener takes the console credential; an HTTP client."""
-    make = functools.partial(Listener, console_token=CONSOLE_TOKEN, identity=IDENTITY, **listener)
+    def make(*args, **kwargs):  # the test's credential and identity, over the runtime's own
+        return Listener(*args, **{**kwargs, **listener, "console_token": CONSOLE_TOKEN, "identity": IDENTITY})
+
     runtime = Runtime(config(text), database, clock=clock, listener=make, options=RuntimeOptions(
         probes=False, engine=EngineOptions(escalation_tick=3600)))
     await runtime.start()

@@ -23,15 +23,28 @@ import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
+from urllib.parse import urlsplit, urlunsplit
 
+from uptime_tui.queries.engine_lease import running_engine
+from uptime_tui.runtime.lease import LeaseHeld
 from uptime_tui.tui.attached import AttachedEngine, AttachFailed, EngineAddress
 
 log = logging.getLogger(__name__)
 
 
 def lease_seconds(config) -> float:
-    """How long a lease lasts unrenewed (settings.lease; 15 s until that setting exists)."""
-    return float(getattr(config.settings, "lease", 15.0))
+    """How long a lease lasts unrenewed (settings.lease)."""
+    return float(config.settings.lease)
+
+
+def reachable_url(url: str) -> str:
+    """The holder's listener URL as this host reaches it: a listener bound to every address
+    (0.0.0.0, ::) is recorded as such, and answers on loopback."""
+    parts = urlsplit(url.rstrip("/"))
+    if parts.hostname in ("0.0.0.0", "::"):
+        port = f":{parts.port}" if parts.port else ""
+        parts = parts._replace(netloc=f"{'127.0.0.1' if parts.hostname == '0.0.0.0' else '[::1]'}{port}")
+    return urlunsplit(parts)
 
 
 def holder_address(holder) -> EngineAddress | None:
@@ -43,24 +56,16 @@ def holder_address(holder) -> EngineAddress | None:
         token = Path(holder.token_file).read_text().strip()
     except OSError:
         return None
-    return EngineAddress(holder.url.rstrip("/"), token) if token else None
+    return EngineAddress(reachable_url(holder.url), token) if token else None
 
 
 def lease_holder(config):
     """The engine holding a fresh lease on the console's database, or None."""
-    try:
-        from uptime_tui.queries.engine_lease import running_engine
-    except ImportError:  # the lease is not in this build: every console embeds its engine
-        return None
     return running_engine(datetime.now(timezone.utc), lease_seconds(config))
 
 
 def _lease_held(exc: BaseException):
     """The holder when `exc` is the runtime's LeaseHeld, else None."""
-    try:
-        from uptime_tui.runtime.lease import LeaseHeld
-    except ImportError:
-        return None
     return exc.holder if isinstance(exc, LeaseHeld) else None
 
 
@@ -121,7 +126,7 @@ class ConsoleEngine:
         """Start an engine here; attach to the holder when the lease is taken. Says which."""
         thread = self._embed_thread()
         try:
-            thread.start(self._on_event)
+            thread.start(self._on_event, on_failed=self._embedded_lost)
         except Exception as exc:
             holder = _lease_held(exc)
             if holder is None:
@@ -134,6 +139,11 @@ class ConsoleEngine:
             return "attached"
         self.current = thread
         return "embedded"
+
+    def _embedded_lost(self, exc: BaseException) -> None:
+        """From the engine's thread: this console's engine lost its lease (another took it while
+        this one was paused or cut off) and stopped: attach to the new holder, or start again."""
+        self._changed("gone", f"This console's engine lost its lease and stopped: {exc}")
 
     def _changed(self, kind: str, sentence: str) -> None:
         """From the attached link's thread: pass it on; when the engine is gone, take over."""
