@@ -9,8 +9,9 @@ as before; if another engine took the lease meanwhile, that start raises `LeaseH
 console attaches to the holder instead.
 
 When an attached console loses its engine for good (its stream ended and no engine holds the
-lease: released by a clean stop, or expired after a kill), it starts an engine itself. First come
-takes the lease: when the console that embedded the engine quits, the consoles attached to it see
+lease: released by a clean stop, or expired after a kill), it waits a third of the lease and a
+second more, the time a standby `serve` takes to notice, and attaches to whoever took the lease
+meanwhile; if nobody did, it starts an engine itself. First come takes the lease: when the console that embedded the engine quits, the consoles attached to it see
 the stream end; one of them (or a standby `serve`, which waits for exactly this) takes the lease,
 and the others, refused by `LeaseHeld`, attach to the winner. Each says what it did in a toast.
 A console that attached with `--connect` has no lease to read: it only reconnects.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -157,6 +159,17 @@ class ConsoleEngine:
         previous = self.current
         if previous is not None:
             previous.stop()
+        # A standby `serve` polls every third of the lease: give it the first chance, so a team's
+        # engine stays on its server rather than moving into whichever console noticed first.
+        time.sleep(lease_seconds(self._config) / 3 + 1)
+        address = holder_address(self._locate_holder())
+        if address is not None and not self._stopped:
+            self._attach(address)
+            self._say("attached", f"The engine stopped: attached to the one that took over "
+                                  f"({self.current.describe(datetime.now(timezone.utc))})")
+            return
+        if self._stopped:
+            return
         try:
             became = self._embed()
         except Exception as exc:
