@@ -6,6 +6,7 @@ import logging
 import os
 import stat
 import threading
+from pathlib import Path
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
@@ -222,18 +223,32 @@ def test_a_console_engine_is_told_when_another_engine_holds_the_database(databas
 
 
 @pytest.mark.anyio
-async def test_the_holder_writes_a_private_console_credential_and_names_it_in_the_lease(database, tmp_path):
+async def test_the_holder_writes_the_console_credential_and_names_it_in_the_lease(database, tmp_path):
     path = tmp_path / "state" / "deep" / "engine.token"
     active = runtime(database, listener=Listener, token_file=str(path))
     await active.start()
     try:
         token = path.read_text()
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600 and len(token) >= 40
+        # A file the config names is for a team: its group may read it (the directory decides who).
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640 and len(token) >= 40
         assert active.listener.console_token == token
         identity = active.listener.identity
         assert (identity["kind"], identity["pid"], identity["epoch"]) == ("console", os.getpid(), 1)
         holder = running_engine(utcnow(), 15.0)
         assert holder.token_file == str(path) and holder.url == f"http://127.0.0.1:{active.listener.port}"
+    finally:
+        await active.stop()
+    assert not path.exists()
+
+
+@pytest.mark.anyio
+async def test_the_default_console_credential_is_readable_by_its_user_only(database):
+    active = runtime(database, listener=Listener)
+    await active.start()
+    try:
+        path = Path(running_engine(utcnow(), 15.0).token_file)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert path.read_text() == active.listener.console_token
     finally:
         await active.stop()
     assert not path.exists()

@@ -152,7 +152,7 @@ class Runtime:
         s = self.engine.config.settings
         self._api_reads = Reader(self.database, API_READ_THREADS, "api-read")
         path = token_path(s, self.database)
-        token = await asyncio.to_thread(write_token, path)
+        token = await asyncio.to_thread(write_token, path, bool(s.console_token_file))
         self._token = (path, token)
         self.listener = self._make_listener(s.listen_host, s.listen_port, self.engine.receive_ping, self.engine,
                                             self._api_reads, max_connections=budget.listener_connections,

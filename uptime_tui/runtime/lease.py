@@ -207,14 +207,16 @@ def token_path(settings: Settings, database: peewee.Database) -> Path:
     return Path(user_state_dir("uptime-tui", appauthor=False)) / f"engine-{digest}.token"
 
 
-def write_token(path: Path) -> str:
+def write_token(path: Path, shared: bool = False) -> str:
     """A fresh console credential, written to `path` readable by this user only (mode 0600,
-    parents created); replaced in one step, so a console never reads half a token."""
+    parents created), or with `shared` (a `settings.console_token_file` chosen for a team) by its
+    group too (0640: the directory's group, e.g. a setgid `oncall` directory, says who may attach);
+    replaced in one step, so a console never reads half a token."""
     token = secrets.token_urlsafe(32)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".engine-", suffix=".token")
     try:
-        os.fchmod(descriptor, 0o600)
+        os.fchmod(descriptor, 0o640 if shared else 0o600)
         os.write(descriptor, token.encode())
     finally:
         os.close(descriptor)
