@@ -133,7 +133,7 @@ class ConsoleEngine:
             holder = _lease_held(exc)
             if holder is None:
                 raise
-            address = holder_address(holder)
+            address = self._address_when_announced(holder)
             if address is None:
                 raise AttachFailed(f"the engine is held by a {holder.kind} on {holder.host} pid {holder.pid}, "
                                    "and its console credential is not readable here") from exc
@@ -141,6 +141,17 @@ class ConsoleEngine:
             return "attached"
         self.current = thread
         return "embedded"
+
+    def _address_when_announced(self, holder, tries: int = 40, pause: float = 0.25):
+        """The holder's address; an engine that took the lease a moment ago names its listener
+        only once that listens (two consoles started together), so wait a few seconds for it."""
+        for _ in range(tries):
+            address = holder_address(holder)
+            if address is not None:
+                return address
+            time.sleep(pause)
+            holder = self._locate_holder() or holder
+        return None
 
     def _embedded_lost(self, exc: BaseException) -> None:
         """From the engine's thread: this console's engine lost its lease (another took it while

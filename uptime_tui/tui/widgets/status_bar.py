@@ -26,6 +26,7 @@ class Summary:
     failing_channels: tuple[str, ...] = ()  # notification channels whose deliveries fail
     engine_problems: tuple[str, ...] = ()  # the engine's own: database unreachable, no descriptors
     engine: str = ""  # which engine: "engine: embedded", "engine: serve on HOST, pid N, up 3h", or lost
+    # (shown in the room the line has left; when lost, always, as bad news)
 
 
 class StatusBar(Widget):
@@ -77,10 +78,17 @@ class StatusBar(Widget):
         if summary.failing_channels:  # pages may not be reaching anyone: say so in the header
             text.append(f"⚠ notify failing: {', '.join(summary.failing_channels)}", style=tones["bad"])
             text.append(" │ ", style=tones["muted"])
+        tail = f"{summary.region} {summary.clock}"
         if summary.engine and not summary.engine.startswith("⚠"):
-            text.append(summary.engine, style=tones["muted"])
-            text.append(" │ ", style=tones["muted"])
-        text.append(f"{summary.region} {summary.clock}")
+            # Which engine is context, not news: it takes the room left on the line, in full
+            # ("engine: serve on HOST, pid N, up 3h"), shortened ("serve on HOST"), or not at all.
+            room = self.content_size.width - text.cell_len - len(tail)
+            short = summary.engine.removeprefix("engine: ").split(",")[0]
+            shown = next((s for s in (summary.engine, short) if len(s) + 3 <= room), None)
+            if shown:
+                text.append(shown, style=tones["muted"])
+                text.append(" │ ", style=tones["muted"])
+        text.append(tail)
         if text != self._text:
             relayout = self._height(text) != self._height(self._text)
             self._text = text
