@@ -80,8 +80,10 @@ class RemoteEngine:
                                     f"({type(exc).__name__}): see the audit log for whether it was done") from exc
         answer = _json(response)
         if 400 <= response.status_code < 500:
-            raise OperationRefused(REFUSAL_KINDS.get(response.status_code, "invalid"),
-                                   answer.get("error") or f"refused: HTTP {response.status_code}")
+            reason = answer.get("error") or f"refused: HTTP {response.status_code}"
+            if response.status_code == 403:  # a wallboard's key: say what it means for this console
+                reason = f"this console's key is read-only: nothing was changed ({reason})"
+            raise OperationRefused(REFUSAL_KINDS.get(response.status_code, "invalid"), reason)
         if response.status_code >= 300:
             raise EngineUnreachable(answer.get("error") or f"the engine answered HTTP {response.status_code}")
         return Outcome(answer.get("message", "done"), tuple(answer.get("incident_ids") or ()))
