@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Awaitable, Callable, Protocol
+from typing import Callable
 
 import peewee
 
@@ -25,7 +24,6 @@ from uptime_tui import audit
 from uptime_tui import config as cfg
 from uptime_tui import events
 from uptime_tui.engine.pings import Ping
-from uptime_tui.results import CheckResult
 from uptime_tui.rules import heartbeat_machine as hb_machine
 from uptime_tui.rules import monitor_machine
 from uptime_tui.engine.step_store import Scope, StaleStep, apply_step
@@ -41,6 +39,8 @@ from uptime_tui.store.retention import run_retention
 from uptime_tui.store.sync import DefinitionChange
 from uptime_tui.store.writer import Writer, update_states
 
+from uptime_tui.engine.supplied import EngineOptions, NotifierHandle, Probe
+
 log = logging.getLogger(__name__)
 
 STATE_FLUSH_SECONDS = 5.0
@@ -50,33 +50,6 @@ HEARTBEAT_TICK_SECONDS = 1.0
 def utcnow() -> datetime:
     """The real clock."""
     return datetime.now(timezone.utc)
-
-
-# Runs one check of a monitor; the runtime binds it to its HTTP client and region.
-Probe = Callable[[cfg.Monitor], Awaitable[CheckResult]]
-
-
-class NotifierHandle(Protocol):
-    """What the engine needs of the notifier the runtime built (notify.Notifier)."""
-
-    def wake(self) -> None:
-        """Outbox rows were committed: deliver now rather than at the next poll."""
-
-    def reload(self, config: cfg.Config) -> None:
-        """Use a new config's channels."""
-
-    def channel_health(self) -> dict:
-        """Each channel that sent or failed since start, by id (its `failing_since` set while failing)."""
-
-
-@dataclass
-class EngineOptions:
-    """How the engine runs (tests shrink the timings)."""
-
-    max_concurrent: int = 256  # checks running at once
-    rules: monitor_machine.Rules = field(default_factory=monitor_machine.Rules)
-    escalation_tick: float = 5.0  # how often due escalations and snooze ends are looked for
-    retention_every: float = 3600.0  # how often old history is rolled up and deleted (also at start)
 
 
 class Engine(Commands):
