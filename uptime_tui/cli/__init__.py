@@ -203,6 +203,7 @@ def run_connected_console(args) -> int:
     from uptime_tui.cli.attach import check_connection
     from uptime_tui.tui.attached import AttachedEngine, AttachFailed, EngineAddress
     from uptime_tui.tui.app import build_app
+    from uptime_tui.tui.reads import HttpReads
 
     if not args.connect or not args.key:
         print("--connect and --key go together: the listener's URL and an API key", file=sys.stderr)
@@ -214,7 +215,8 @@ def run_connected_console(args) -> int:
         print(f"cannot connect: {exc}", file=sys.stderr)
         return EXIT_USAGE
     _log_to_file(args.verbose)
-    build_app(None, operator=args.operator or "api key", engine=AttachedEngine(address)).run()
+    reads = HttpReads(address.url, address.credential)  # no database here: the panes read over the API
+    build_app(None, operator=args.operator or "api key", engine=AttachedEngine(address), reads=reads).run()
     return EXIT_OK
 
 

@@ -6,7 +6,8 @@ through its link (engine_link.py); the UI's loop awaits their outcome (never blo
 acknowledgement is shown at once, before the engine's writer confirms it. The engine's events arrive as typed
 messages (messages.py), built on the engine's thread; the dashboard and the screen on top fold
 them. Every worker's failure goes through one handler (failed_reads.py): the console never exits
-because a read failed.
+because a read failed. Every read goes through `app.reads` (reads.py): the database here, or the
+API of the engine a `--connect` console is attached to.
 """
 
 from __future__ import annotations
@@ -24,13 +25,13 @@ from textual.worker import Worker, WorkerState
 
 from uptime_tui.config import Config
 from uptime_tui.operator import Operator
-from uptime_tui.queries.pool import read
 from uptime_tui.tui.collector import Collector
 from uptime_tui.tui.dialogs.resolve import ResolveDialog
 from uptime_tui.tui.dialogs.snooze import SnoozeDialog
 from uptime_tui.tui.engine_link import EngineLink
 from uptime_tui.tui.failed_reads import FailedReads
 from uptime_tui.tui.messages import EngineMessage, engine_message
+from uptime_tui.tui.reads import ConsoleReads, LocalReads
 from uptime_tui.tui.screens.dashboard import DashboardScreen
 
 NO_COLOR_FILTER = NoColor()
@@ -97,13 +98,14 @@ class UptimeApp(App):
             self.ok, self.message, self.settle = ok, message, settle
 
     def __init__(self, config: Config | None, operator: str, engine=None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, reads: ConsoleReads | None = None) -> None:
         super().__init__()
         self.config = config
         self.operator = operator
         self.operator_identity = Operator.person(operator)
         self.engine = engine  # an EngineThread, or None to show the database only
         self.link = EngineLink(engine)
+        self.reads = reads if reads is not None else LocalReads()  # every read of every screen (reads.py)
         self.clock = clock
         self.dashboard = DashboardScreen()
         self._detail_screens: dict[type, Screen] = {}  # one of each kind, reused (see DetailScreen)
@@ -134,6 +136,7 @@ class UptimeApp(App):
         self.collector.stop()
         if self.engine is not None:
             self.engine.stop()
+        self.reads.close()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
@@ -337,7 +340,7 @@ class UptimeApp(App):
 
     @work(thread=True, exclusive=True, group="open-detail", exit_on_error=False, description="open the details")
     def _read_detail(self, screen: Screen, key: int, origin: Screen) -> None:
-        self.post_message(self.DetailRead(screen, key, read(type(screen).read, key), origin))
+        self.post_message(self.DetailRead(screen, key, type(screen).read(self.reads, key), origin))
 
     def on_uptime_app_detail_read(self, message: DetailRead) -> None:
         if self.screen is not message.origin:
@@ -374,6 +377,7 @@ class UptimeApp(App):
 
 
 def build_app(config: Config | None, operator: str, engine=None,
-              clock: Callable[[], datetime] = utcnow) -> UptimeApp:
-    """The App, built the same way for the CLI, the tests and the screenshot script."""
-    return UptimeApp(config, operator, engine, clock)
+              clock: Callable[[], datetime] = utcnow, reads: ConsoleReads | None = None) -> UptimeApp:
+    """The App, built the same way for the CLI, the tests and the screenshot script; `reads` is
+    where it reads (tui/reads.py: the local database unless given)."""
+    return UptimeApp(config, operator, engine, clock, reads)

@@ -12,10 +12,11 @@ from datetime import datetime
 from itertools import count
 
 from uptime_tui.config import Config
-from uptime_tui.queries.events import EventRow, load_events
+from uptime_tui.queries.events import EventRow
 from uptime_tui.tui.messages import (EngineMessage, IncidentChanged, MonitorChecked, ResourcePaused,
                                      ResourceUnpaused)
 from uptime_tui.tui.panes.pane import Pane
+from uptime_tui.tui.reads import ConsoleReads
 from uptime_tui.tui.widgets.pane_table import Column
 
 EVENT_COLUMNS = [
@@ -41,8 +42,8 @@ class EventsPane(Pane):
     def search_text(self, e: EventRow) -> str:
         return f"{e.title} {e.message}"
 
-    def read(self, config: Config | None, now: datetime) -> list[EventRow]:
-        return load_events()
+    def read(self, reads: ConsoleReads, config: Config | None, now: datetime) -> list[EventRow]:
+        return reads.events()
 
     def fold(self, message: EngineMessage) -> bool:
         if isinstance(message, MonitorChecked):

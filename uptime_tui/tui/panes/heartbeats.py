@@ -16,6 +16,7 @@ from uptime_tui.tui import format as fmt
 from uptime_tui.tui.messages import (EngineMessage, HeartbeatChecked, HeartbeatStatusChanged, ResourceCreated,
                                      ResourceDestroyed, ResourcePaused, ResourceUnpaused)
 from uptime_tui.tui.panes.pane import Pane
+from uptime_tui.tui.reads import ConsoleReads
 from uptime_tui.tui.widgets.pane_table import Column
 
 HEARTBEAT_COLUMNS = [
@@ -35,8 +36,8 @@ class HeartbeatsPane(Pane):
     def search_text(self, h: HeartbeatRow) -> str:
         return f"{h.status} {h.name}"
 
-    def read(self, config: Config | None, now: datetime) -> list[HeartbeatRow]:
-        return queries.load_heartbeats(config, now)
+    def read(self, reads: ConsoleReads, config: Config | None, now: datetime) -> list[HeartbeatRow]:
+        return reads.heartbeats(config, now)
 
     def fold(self, message: EngineMessage) -> bool:
         match message:
@@ -59,6 +60,8 @@ class HeartbeatsPane(Pane):
         if row is not None:
             row.next_expected = queries.next_expected(self.app.config, row, self.app.clock())
             self.row_changed(row.id)
+            # Without the config (`--connect`) the deadline is not known here: the engine's read says it.
+            return self.app.config is None
         return False
 
     def _with_status(self, heartbeat_id: int, status: str) -> HeartbeatRow | None:

@@ -12,12 +12,12 @@ from datetime import datetime
 from typing import Callable, Iterable
 
 from uptime_tui.config import Config
-from uptime_tui.queries import dashboard as queries
 from uptime_tui.queries.dashboard import IncidentRow
 from uptime_tui.tui import format as fmt
 from uptime_tui.tui.messages import (EngineMessage, IncidentAcknowledged, IncidentChanged, IncidentReopened,
                                      IncidentResolved, IncidentSnoozed, IncidentUnsnoozed)
 from uptime_tui.tui.panes.pane import Pane
+from uptime_tui.tui.reads import ConsoleReads
 from uptime_tui.tui.widgets.pane_table import Column
 
 
@@ -63,8 +63,8 @@ class IncidentsPane(Pane):
         return (f"#{i.id} {i.severity} {i.state(self.clock())} {i.acknowledged_by or ''} "
                 f"{i.resource_name} {i.cause or ''} {i.type}")
 
-    def read(self, config: Config | None, now: datetime) -> list[IncidentRow]:
-        return queries.load_incidents(now)
+    def read(self, reads: ConsoleReads, config: Config | None, now: datetime) -> list[IncidentRow]:
+        return reads.incidents(now)
 
     def show(self, rows: list[IncidentRow], number: int) -> None:
         self._keep_learnt(rows, number)

@@ -17,6 +17,7 @@ from uptime_tui.tui import format as fmt
 from uptime_tui.tui.messages import (EngineMessage, IncidentResolved, MonitorChecked, MonitorStatusChanged,
                                      ResourceCreated, ResourceDestroyed, ResourcePaused, ResourceUnpaused)
 from uptime_tui.tui.panes.pane import Pane
+from uptime_tui.tui.reads import ConsoleReads
 from uptime_tui.tui.widgets.pane_table import Column
 
 # Up to this many monitors, rows and results are read in one step (it takes well under 100 ms);
@@ -45,10 +46,10 @@ class MonitorsPane(Pane):
     def search_text(self, m: MonitorRow) -> str:
         return f"{m.status} {m.name} {m.type} {m.target} {m.group or ''}"
 
-    def read(self, config: Config | None, now: datetime) -> list[MonitorRow]:
-        rows = queries.load_monitor_rows(config, now)
+    def read(self, reads: ConsoleReads, config: Config | None, now: datetime) -> list[MonitorRow]:
+        rows = reads.monitor_rows(config, now)
         if not self.results_follow(rows):
-            queries.fill_monitor_stats(rows, queries.load_monitor_stats(now))
+            queries.fill_monitor_stats(rows, reads.monitor_stats(now))
         return rows
 
     @staticmethod
@@ -56,9 +57,9 @@ class MonitorsPane(Pane):
         """Whether `read` left the results to `read_results`."""
         return len(rows) > READ_IN_ONE_STEP
 
-    def read_results(self, now: datetime) -> dict[int, MonitorStats]:
+    def read_results(self, reads: ConsoleReads, now: datetime) -> dict[int, MonitorStats]:
         """The second step: every monitor's recent results and 24 h counts (in a thread worker)."""
-        return queries.load_monitor_stats(now)
+        return reads.monitor_stats(now)
 
     def show(self, rows: list[MonitorRow], number: int) -> None:
         self._keep_live_status(rows)

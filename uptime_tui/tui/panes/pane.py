@@ -1,7 +1,7 @@
 """Pane: a dashboard pane, a PaneTable that knows its rows' read and how the engine changes them.
 
-Each pane owns four things: its columns, its read (a function of queries/, run in the dashboard's
-thread worker), how it folds the engine's messages into its rows, and its search text. What
+Each pane owns four things: its columns, its read (through the app's ConsoleReads, tui/reads.py, run in
+the dashboard's thread worker), how it folds the engine's messages into its rows, and its search text. What
 happens between panes (one load at a time, degraded monitors from the incidents, the header) is
 the dashboard's; a pane knows nothing of the others.
 
@@ -16,6 +16,7 @@ from typing import Any, Callable, ClassVar
 
 from uptime_tui.config import Config
 from uptime_tui.tui.messages import EngineMessage
+from uptime_tui.tui.reads import ConsoleReads
 from uptime_tui.tui.widgets.pane_table import Column, PaneTable
 
 
@@ -42,8 +43,8 @@ class Pane(PaneTable):
         """What the filter (`/`) matches in a row."""
         raise NotImplementedError
 
-    def read(self, config: Config | None, now: datetime) -> list:
-        """The pane's rows from the database (in a thread worker: touches no widget)."""
+    def read(self, reads: ConsoleReads, config: Config | None, now: datetime) -> list:
+        """The pane's rows, from `reads` (in a thread worker: touches no widget)."""
         raise NotImplementedError
 
     def read_started(self) -> int:

@@ -20,8 +20,6 @@ from textual.widgets import Input, Static
 from textual.worker import Worker
 
 from uptime_tui import audit
-from uptime_tui.queries import audit as audit_log
-from uptime_tui.queries.pool import read
 from uptime_tui.tui.messages import EngineMessage
 from uptime_tui.tui.widgets.keys_footer import KeysFooter
 from uptime_tui.tui.widgets.pane_table import Column, PaneTable
@@ -119,8 +117,8 @@ class AuditScreen(Screen):
     @work(thread=True, exclusive=True, group="audit-page", exit_on_error=False, description="read the audit log")
     def load(self, before_id: int | None = None) -> None:
         """Read a page off the UI's loop."""
-        page = read(audit_log.page, self.criteria, PAGE, before_id)
-        self.post_message(self.Loaded(list(page), page.next_before_id, before_id is not None))
+        page = self.app.reads.audit_page(self.criteria, PAGE, before_id)
+        self.post_message(self.Loaded(page.entries, page.next_before_id, before_id is not None))
 
     def on_audit_screen_loaded(self, message: Loaded) -> None:
         table = self.table
@@ -165,7 +163,7 @@ class AuditScreen(Screen):
         path = self.export_dir / f"uptime-tui-audit-{self.app.clock():%Y%m%d-%H%M%S}.csv"
         try:
             with open(path, "w", newline="", encoding="utf-8") as stream:
-                count = audit.write_csv(audit_log.iter_entries(criteria), stream)
+                count = self.app.reads.export_audit(criteria, stream)
         except OSError as exc:
             self.post_message(self.Exported(f"could not export: {exc}", False))
         else:

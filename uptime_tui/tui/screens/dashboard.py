@@ -26,7 +26,6 @@ from textual.screen import Screen
 from textual.worker import Worker
 
 from uptime_tui.queries.dashboard import IncidentRow, MonitorStats
-from uptime_tui.queries.pool import read
 from uptime_tui.tui.failed_reads import ReadFailed
 from uptime_tui.tui.messages import EngineMessage
 from uptime_tui.tui.panes.events import EventsPane
@@ -137,14 +136,14 @@ class DashboardScreen(Screen):
             rows = {}
             for pane in panes:
                 try:
-                    rows[pane.NAME] = read(pane.read, app.config, now)
+                    rows[pane.NAME] = pane.read(app.reads, app.config, now)
                 except Exception as error:
                     raise ReadFailed(f"load {pane.NAME}") from error
             self.post_message(self.Loaded(rows, numbers, generation))
             monitors = next((pane for pane in panes if isinstance(pane, MonitorsPane)), None)
             if monitors is not None and monitors.results_follow(rows["monitors"]) and generation == self._generation:
                 try:
-                    stats = read(monitors.read_results, now)
+                    stats = monitors.read_results(app.reads, now)
                 except Exception as error:
                     raise ReadFailed("load the monitors' results") from error
                 self.post_message(self.ResultsLoaded(stats))

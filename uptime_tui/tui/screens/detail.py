@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker
 
-from uptime_tui.queries.pool import read
+from uptime_tui.tui.reads import ConsoleReads
 from uptime_tui.tui.messages import EngineMessage
 from uptime_tui.tui.widgets.pane_table import PaneTable
 
@@ -27,7 +27,7 @@ class DetailScreen(Screen):
 
     BINDINGS = [Binding("escape,backspace", "app.pop_screen", "Back")]
 
-    read: Callable[[int], Any]  # the thing's id -> what to show (None: it was removed)
+    read: Callable[[ConsoleReads, int], Any]  # (the app's reads, the thing's id) -> what to show (None: removed)
 
     class Loaded(Message):
         """A worker re-read what the screen shows."""
@@ -90,7 +90,7 @@ class DetailScreen(Screen):
         """Re-read what the screen shows, off the UI's loop."""
         key = self.key
         if key is not None:
-            self.post_message(self.Loaded(key, read(type(self).read, key)))
+            self.post_message(self.Loaded(key, type(self).read(self.app.reads, key)))
 
     def on_detail_screen_loaded(self, message: Loaded) -> None:
         if message.key == self.key:

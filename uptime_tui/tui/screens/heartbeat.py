@@ -22,7 +22,7 @@ from uptime_tui.rules.heartbeat_machine import expectation
 from uptime_tui.ping_urls import curl_line, ping_url
 from uptime_tui.queries import dashboard as queries
 from uptime_tui.tui import format as fmt
-from uptime_tui.queries.heartbeat_detail import HeartbeatDetail, heartbeat_detail
+from uptime_tui.queries.heartbeat_detail import HeartbeatDetail
 from uptime_tui.tui.screens.detail import ResourceDetailScreen
 from uptime_tui.tui.screens.monitor import INCIDENT_COLUMNS
 from uptime_tui.tui.tones import tone_styles
@@ -91,7 +91,7 @@ class HeartbeatScreen(ResourceDetailScreen):
     """enter on an incident opens it; p pauses or resumes; esc goes back."""
 
     kind = "heartbeat"
-    read = staticmethod(heartbeat_detail)
+    read = staticmethod(lambda reads, heartbeat_id: reads.heartbeat_detail(heartbeat_id))
 
     def compose(self) -> ComposeResult:
         clock = lambda: self.app.clock()  # noqa: E731

@@ -43,7 +43,7 @@ def _numbered(rows: list[tuple]) -> list[tuple]:
 class IncidentScreen(DetailScreen):
     """The keys a, s, r, o and p act on this incident; esc goes back."""
 
-    read = staticmethod(queries.incident_detail)
+    read = staticmethod(lambda reads, incident_id: reads.incident_detail(incident_id))
 
     def compose(self) -> ComposeResult:
         clock = lambda: self.app.clock()  # noqa: E731

@@ -54,7 +54,7 @@ class MonitorScreen(ResourceDetailScreen):
     """enter on an incident opens it; p pauses or resumes; esc goes back."""
 
     kind = "monitor"
-    read = staticmethod(queries.monitor_detail)
+    read = staticmethod(lambda reads, monitor_id: reads.monitor_detail(monitor_id))
 
     def compose(self) -> ComposeResult:
         clock = lambda: self.app.clock()  # noqa: E731
