@@ -17,6 +17,9 @@ With a `fence` (store/lease.py `check_fence` bound to the engine's epoch), every
 checks first that this engine still holds the lease. Once it does not (the fence tripped, or the
 runtime's renewal found another epoch and called `lose_lease`), the writer writes nothing more:
 jobs fail with LeaseLost and check results are dropped, and `on_lease_lost` is called once.
+
+Just over our module size: batching, the outage and the fence all sit in the one loop that owns
+the connection, and split apart they would share its state.
 """
 
 from __future__ import annotations

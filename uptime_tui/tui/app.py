@@ -1,13 +1,17 @@
 """The console App and the one factory that builds it for the CLI, tests and screenshots.
 
-The App owns the engine thread, the incident keys (a, s, r, o, p) and the toasts; screens say
-what is selected (`selected_incident()`, `selected_resource()`). Operations go to the engine
-through its link (engine_link.py); the UI's loop awaits their outcome (never blocks on it), and an
-acknowledgement is shown at once, before the engine's writer confirms it. The engine's events arrive as typed
-messages (messages.py), built on the engine's thread; the dashboard and the screen on top fold
-them. Every worker's failure goes through one handler (failed_reads.py): the console never exits
-because a read failed. Every read goes through `app.reads` (reads.py): the database here, or the
-API of the engine a `--connect` console is attached to.
+The App owns the engine link, the incident keys (a, s, r, o, p) and the toasts; screens say what
+is selected (`selected_incident()`, `selected_resource()`). Operations go to the engine through
+its link (engine_link.py); the UI's loop awaits their outcome (never blocks on it), and an
+acknowledgement is shown at once, before the engine's writer confirms it. The engine's events
+arrive as typed messages (messages.py); the dashboard and the screen on top fold them. Every
+worker's failure goes through one handler (failed_reads.py): the console never exits because a
+read failed. Every read goes through `app.reads` (reads.py): the database here, or the API of
+the engine a `--connect` console is attached to.
+
+Longer than our modules should be: Textual routes the engine's messages, the operations'
+outcomes and the detail screens' reads to the App, each a few lines here; moving them apart would
+spread one flow (a key, its operation, its toast) over several modules.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from uptime_tui.tui.dialogs.resolve import ResolveDialog
 from uptime_tui.tui.dialogs.snooze import SnoozeDialog
 from uptime_tui.tui.engine_link import EngineLink
 from uptime_tui.tui.failed_reads import FailedReads
+from uptime_tui.tui.keys import KEYS
 from uptime_tui.tui.messages import EngineMessage, engine_message
 from uptime_tui.tui.reads import ConsoleReads, LocalReads
 from uptime_tui.tui.screens.dashboard import DashboardScreen
@@ -42,17 +47,6 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-# Every key, for the bindings, the help screen and the command palette alike.
-KEYS = [
-    ("a", "acknowledge", "Acknowledge", "Acknowledge the selected incident (its whole group when grouped)"),
-    ("s", "snooze", "Snooze", "Snooze the selected incident: 15m, 1h, 4h, 8h, 24h or custom"),
-    ("r", "resolve", "Resolve", "Resolve the selected incident, with a reason"),
-    ("o", "reopen", "Reopen", "Reopen the selected resolved incident"),
-    ("p", "pause", "Pause/resume", "Pause or resume the selected monitor or heartbeat"),
-    ("L", "audit_log", "Audit log", "Show the audit log (filter, export to CSV)"),
-    ("question_mark", "help", "Help", "List every key"),
-    ("q", "quit", "Quit", "Quit the console (the engine stops with it)"),
-]
 
 
 class UptimeApp(App):
