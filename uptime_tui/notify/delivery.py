@@ -211,7 +211,7 @@ class Notifier:
             channel = self.channels.get(channel_id)
             if channel is None:
                 return
-            rows = await self._read(outbox.pending, channel_id, self.options.batch)
+            rows = await self.writer_run(lambda: outbox.claim(channel_id, self.options.batch))
             now = self.clock()
             bucket = await self._bucket(channel_id, now)
             chosen = plan([Pending(r.id, r.next_attempt_at <= now, stream_of(r.payload)) for r in rows],

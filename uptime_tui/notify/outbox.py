@@ -220,10 +220,24 @@ def due_channels(channel_ids, now: datetime) -> dict[str, datetime]:
 
 def pending(channel_id: str, limit: int) -> list[Delivery]:
     """A channel's pending deliveries, oldest first."""
+    return _pending(channel_id, limit, claim=False)
+
+
+def claim(channel_id: str, limit: int) -> list[Delivery]:
+    """A channel's pending deliveries, claimed for sending: run in the engine's fenced writer
+    transaction, so only the engine holding the lease claims (on SQLite the lease is the claim),
+    and on PostgreSQL `FOR UPDATE SKIP LOCKED`, so rows another transaction holds are left to it.
+    A takeover may send again what was in flight (same Idempotency-Key), nothing else."""
+    return _pending(channel_id, limit, claim=True)
+
+
+def _pending(channel_id: str, limit: int, claim: bool) -> list[Delivery]:
     nd = NotificationDelivery
     query = (nd.select(nd.id, nd.channel_id, nd.idempotency_key, nd.payload, nd.attempts, nd.created_at,
                        nd.next_attempt_at)
              .where(nd.channel_id == channel_id, nd.state == PENDING).order_by(nd.id).limit(limit))
+    if claim and isinstance(database_proxy.obj, peewee.PostgresqlDatabase):
+        query = query.for_update(skip_locked=True)
     return [Delivery(r.id, r.channel_id, header_key(r.idempotency_key), r.payload, r.attempts, r.created_at,
                      r.next_attempt_at) for r in query]
 
