@@ -18,6 +18,7 @@ import os
 import queue
 import signal
 import socket
+import random
 import statistics
 import subprocess
 import sys
@@ -73,6 +74,7 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=10)
     parser.add_argument("--lease", type=float, default=3.0, help="settings.lease, in seconds (at least 3)")
     parser.add_argument("--db", help="database URL (default: a fresh SQLite file)")
+    parser.add_argument("--seed", type=int, default=1, help="the random moments of the kills")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         config = Path(directory) / "config.yaml"
@@ -86,7 +88,9 @@ def main() -> None:
         standby.wait_for("standby:")
         takeovers = []
         try:
+            chance = random.Random(args.seed)
             for kill in range(args.kills):
+                time.sleep(chance.uniform(0, args.lease))  # any moment of the renewal and poll cycle
                 killed_at = time.monotonic()
                 active.kill()
                 took = standby.wait_for("took over the engine lease", args.lease * 3 + 30) - killed_at
