@@ -46,7 +46,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.tui import Running, fill, rss_mb, stream, wait  # noqa: E402
+from bench.tui import Running, fill, press_keys, rss_mb, stream, wait  # noqa: E402
 from uptime_tui.api.listener import Listener  # noqa: E402
 from uptime_tui.config import parse_config  # noqa: E402
 from uptime_tui.operator import Operator  # noqa: E402
@@ -58,8 +58,6 @@ from uptime_tui.store.models import Incident, Monitor  # noqa: E402
 from uptime_tui.store.sync import sync_definitions  # noqa: E402
 from uptime_tui.tui.app import build_app  # noqa: E402
 from uptime_tui.tui.attached import AttachedEngine, EngineAddress  # noqa: E402
-from uptime_tui.tui.screens.incident import IncidentScreen  # noqa: E402
-from uptime_tui.tui.screens.monitor import MonitorScreen  # noqa: E402
 
 OTHER = "pager"  # the person the engine acknowledges for (not the console's operator)
 
@@ -157,34 +155,8 @@ async def run(mode: str, monitors: int, incidents: int, rate: float, presses: in
             await wait(lambda: awaited["shown_at"] is not None, f"the frame showing {kind}")
             latencies[kind].append(awaited["shown_at"] - before)
 
-        table = dashboard.table("monitors")
-        for _ in range(presses):
-            position = table.cursor
-            await measure("move", ["down"], lambda: table.cursor != position or len(table.visible_rows) < 2)
-        for _ in range(max(1, presses // 5)):  # start filtering, type three characters, delete them
-            await measure("filter", ["slash"], lambda: table.filtering)
-            for typed in ("9", "99", "999", "99", "9", ""):
-                key = "backspace" if len(typed) < len(table.filter_text) else typed[-1]
-                await measure("filter", [key], lambda t=typed: table.filter_text == t)
-            app.simulate_key("escape")
-            await wait(lambda: not table.filtering, "the filter to close")
-        for n in range(presses):
-            table.move_to(n * 7)
-            target = table.selected
-            await measure("monitor_detail", ["enter"], lambda t=target.id: isinstance(app.screen, MonitorScreen)
-                          and app.screen.detail is not None and app.screen.detail.id == t)
-            app.simulate_key("escape")
-            await wait(lambda: app.screen is dashboard, "the way back")
+        await press_keys(app, dashboard, measure, presses)
         incidents_table = dashboard.table("incidents")
-        incidents_table.focus()
-        for n in range(min(presses, len(incidents_table.rows))):
-            incidents_table.move_to(n)
-            target = incidents_table.selected
-            await measure("detail", ["enter"], lambda t=target.id: isinstance(app.screen, IncidentScreen)
-                          and app.screen.detail and app.screen.detail.incident.id == t)
-            app.simulate_key("escape")
-            await wait(lambda: app.screen is dashboard, "the way back")
-            await measure("acknowledge", ["a"], lambda t=target.id: (incidents_table.get(t) or target).acknowledged_by == "bench")
         for kind, values in latencies.items():
             percentiles(figures, kind, values)
 

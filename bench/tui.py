@@ -120,6 +120,39 @@ async def stream(engine, rate: float, stop: asyncio.Event) -> int:
     return sent
 
 
+async def press_keys(app, dashboard, measure, presses: int, monitors: int = 1) -> None:
+    """The key presses both console benches time: moves, the filter, the monitor and incident
+    details, acknowledgements; `measure(kind, keys, done)` times each to its frame."""
+    table = dashboard.table("monitors")
+    for _ in range(presses if monitors else 0):
+        position = table.cursor
+        await measure("move", ["down"], lambda: table.cursor != position or len(table.visible_rows) < 2)
+    if monitors:
+        for _ in range(max(1, presses // 5)):  # start filtering, type three characters, delete them
+            await measure("filter", ["slash"], lambda: table.filtering)
+            for typed in ("9", "99", "999", "99", "9", ""):
+                key = "backspace" if len(typed) < len(table.filter_text) else typed[-1]
+                await measure("filter", [key], lambda t=typed: table.filter_text == t)
+            app.simulate_key("escape")
+            await wait(lambda: not table.filtering, "the filter to close")
+        for n in range(presses):
+            table.move_to(n * 7)
+            target = table.selected
+            await measure("monitor_detail", ["enter"], lambda t=target.id: isinstance(app.screen, MonitorScreen)
+                          and app.screen.detail is not None and app.screen.detail.id == t)
+            app.simulate_key("escape")
+            await wait(lambda: app.screen is dashboard, "the way back")
+    incidents_table = dashboard.table("incidents")
+    incidents_table.focus()
+    for n in range(min(presses, len(incidents_table.rows))):
+        incidents_table.move_to(n)
+        target = incidents_table.selected
+        await measure("detail", ["enter"], lambda t=target.id: isinstance(app.screen, IncidentScreen) and app.screen.detail and app.screen.detail.incident.id == t)
+        app.simulate_key("escape")
+        await wait(lambda: app.screen is dashboard, "the way back")
+        await measure("acknowledge", ["a"], lambda t=target.id: (incidents_table.get(t) or target).acknowledged_by == "bench")
+
+
 async def run(label: str, monitors: int, incidents: int, rate: float, presses: int) -> dict:
     directory = Path(tempfile.mkdtemp(prefix="bench-tui-"))
     config = make_config(monitors)
@@ -172,34 +205,7 @@ async def run(label: str, monitors: int, incidents: int, rate: float, presses: i
             await wait(lambda: awaited["shown_at"] is not None, f"the frame showing {kind}")
             latencies[kind].append(awaited["shown_at"] - before)
 
-        table = dashboard.table("monitors")
-        for _ in range(presses if monitors else 0):
-            position = table.cursor
-            await measure("move", ["down"], lambda: table.cursor != position or len(table.visible_rows) < 2)
-        if monitors:
-            for _ in range(max(1, presses // 5)):  # start filtering, type three characters, delete them
-                await measure("filter", ["slash"], lambda: table.filtering)
-                for typed in ("9", "99", "999", "99", "9", ""):
-                    key = "backspace" if len(typed) < len(table.filter_text) else typed[-1]
-                    await measure("filter", [key], lambda t=typed: table.filter_text == t)
-                app.simulate_key("escape")
-                await wait(lambda: not table.filtering, "the filter to close")
-            for n in range(presses):
-                table.move_to(n * 7)
-                target = table.selected
-                await measure("monitor_detail", ["enter"], lambda t=target.id: isinstance(app.screen, MonitorScreen)
-                              and app.screen.detail is not None and app.screen.detail.id == t)
-                app.simulate_key("escape")
-                await wait(lambda: app.screen is dashboard, "the way back")
-        incidents_table = dashboard.table("incidents")
-        incidents_table.focus()
-        for n in range(min(presses, len(incidents_table.rows))):
-            incidents_table.move_to(n)
-            target = incidents_table.selected
-            await measure("detail", ["enter"], lambda t=target.id: isinstance(app.screen, IncidentScreen) and app.screen.detail and app.screen.detail.incident.id == t)
-            app.simulate_key("escape")
-            await wait(lambda: app.screen is dashboard, "the way back")
-            await measure("acknowledge", ["a"], lambda t=target.id: (incidents_table.get(t) or target).acknowledged_by == "bench")
+        await press_keys(app, dashboard, measure, presses, monitors)
         stop.set()
         figures["results_streamed"] = await streaming
         figures["rss_mb"] = rss_mb()

@@ -7,10 +7,10 @@ import signal
 import time
 from datetime import datetime, timezone
 
-import pytest
-from aiohttp import web
 
-from support.network import free_port
+import pytest
+
+from support.network import Target, free_port
 from support.notify import Receiver
 from support.pilot import toasts, until
 from support.processes import Serve
@@ -23,29 +23,6 @@ from uptime_tui.tui.app import build_app
 
 LEASE = 3  # seconds: the shortest lease, so a takeover comes soon after a kill
 INTERVAL = 2  # seconds between checks of the one monitor
-
-
-class CountingTarget:
-    """An HTTP target that counts its requests and answers the status the test sets."""
-
-    def __init__(self):
-        self.status, self.requests = 200, 0
-
-    async def start(self):
-        async def answer(request):
-            self.requests += 1
-            return web.Response(status=self.status, text="ok")
-
-        app = web.Application()
-        app.router.add_get("/", answer)
-        self.runner = web.AppRunner(app)
-        await self.runner.setup()
-        self.port = free_port()
-        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
-        return self
-
-    async def stop(self):
-        await self.runner.cleanup()
 
 
 def write_config(tmp_path, target_port: int, receiver: Receiver):
@@ -77,7 +54,7 @@ def incident_row(app, incident_id):
 
 @pytest.mark.anyio
 async def test_two_consoles_share_one_engine_and_follow_a_takeover(database_url, tmp_path):
-    target, receiver = await CountingTarget().start(), Receiver().start()
+    target, receiver = await Target().__aenter__(), Receiver().start()
     config_path = write_config(tmp_path, target.port, receiver)
     config = load_config(config_path, {})
     active = Serve(config_path, database_url)
@@ -143,7 +120,7 @@ async def test_two_consoles_share_one_engine_and_follow_a_takeover(database_url,
                 process.end()
         database.close()
         receiver.stop()
-        await target.stop()
+        await target.__aexit__(None, None, None)
 
 
 def receiver_has(receiver: Receiver, name: str, tries: int = 300) -> None:

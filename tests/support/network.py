@@ -13,13 +13,14 @@ def free_port() -> int:
 
 
 class Target:
-    """An HTTP target whose answer the test switches."""
+    """An HTTP target whose answer the test switches, counting the requests it gets."""
 
     def __init__(self):
-        self.status = 200
+        self.status, self.requests = 200, 0
 
     async def __aenter__(self):
         async def answer(request):
+            self.requests += 1
             return web.Response(status=self.status, text="ok")
 
         app = web.Application()
