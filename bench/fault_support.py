@@ -160,7 +160,9 @@ def write_config(path: Path, targets: Targets, count: int, receiver: Receiver, l
                  heartbeat_token: str | None = None) -> Path:
     """`count` http monitors on 1 s, 2 failures to open and 2 successes to resolve, each sending
     every incident event to the receiver without a storm limit (no digests)."""
-    settings = f"{{listen: '127.0.0.1:{listen_port}', organization_id: faults, team_id: bench, region: local}}"
+    # The shortest lease: a serve restarted after a kill -9 waits for the killed one's to expire.
+    settings = (f"{{listen: '127.0.0.1:{listen_port}', organization_id: faults, team_id: bench, region: local, "
+                "lease: 3s}")
     lines = [f"settings: {settings}", "monitors:"]
     lines += [f"  - {{id: t{i:02}, name: T{i:02}, type: http, url: '{targets.url(i)}', interval: 1s, "
               f"timeout: 900ms, confirmation: 2, recovery: 2, channels: [hook]}}" for i in range(count)]
