@@ -60,9 +60,7 @@ class Listener:
         credential (none: only API keys authenticate); `identity` the engine's host, pid, kind,
         version, started_at and epoch, as `GET /api/v1/engine` answers it."""
         self.host, self.port = host, port
-        # Stored only on this branch; the API helper's branch serves them (the console credential,
-        # GET /api/v1/engine).
-        self.console_token, self.identity = console_token, identity
+        self.console_token, self.identity = console_token, identity  # served by the routes below
         self.max_connections, self.idle_timeout = max_connections, idle_timeout
         self.connections = ConnectionCap(max_connections)
         self.app = web.Application(client_max_size=MAX_REQUEST_BYTES,
