@@ -1,13 +1,16 @@
 """The operations people and API keys perform, as methods of the Engine facade.
 
-A mixin only to keep service.py readable: these methods use the engine's writer, clock and
-tracked resources. The database half of each operation is in operation_store.py.
+Kept apart from service.py only to keep it readable: the class declares below every attribute
+of the Engine these methods use, so what they rely on is written down here, not guessed. The
+database half of each operation is in operation_store.py.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Callable
 
 from uptime_tui.rules import heartbeat_machine as hb_machine
 from uptime_tui.engine import operation_store as ops
@@ -15,11 +18,32 @@ from uptime_tui.rules.actions import IncidentView
 from uptime_tui.engine.escalation_store import apply_escalations
 from uptime_tui.operator import OperationRefused, Operator, Outcome
 
+if TYPE_CHECKING:
+    from uptime_tui.config import Config
+    from uptime_tui.engine.step_store import Scope
+    from uptime_tui.engine.supplied import EngineOptions, Probe
+    from uptime_tui.engine.tracked import Tracked
+    from uptime_tui.store.writer import Writer
+
 log = logging.getLogger(__name__)
 
 
 class Commands:
     """acknowledge, snooze, unsnooze, resolve, reopen, destroy, pause, unpause, escalate."""
+
+    # What these methods use of the Engine (service.py sets or defines each of them).
+    config: Config
+    options: EngineOptions
+    writer: Writer
+    probe: Probe | None
+    monitors: dict[str, Tracked]
+    heartbeats: dict[str, Tracked]
+    clock: Callable[[], datetime]
+    _scope: Callable[[datetime], Scope]
+    _tracked: Callable[[str, str], Tracked | None]
+    _change_state: Callable[..., Any]
+    _announce: Callable[[list[dict]], None]
+    _schedule: Callable[[], None]
 
     async def acknowledge(self, incident_id: int, operator: Operator, *,
                           whole_group: bool = False) -> Outcome:
