@@ -4,6 +4,8 @@ own text parser."""
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import CollectorRegistry
 
 from support.api import CONFIG, READ, T0, Clock, feed, open_incident, running, serving
 from uptime_tui.api import metrics
@@ -106,3 +108,21 @@ async def test_deliveries_by_channel_and_state(database):
             (("channel", "chat"), ("state", "failed")): 1, (("channel", "chat"), ("state", "pending")): 0,
             (("channel", "chat"), ("state", "sent")): 2, (("channel", "pager"), ("state", "failed")): 0,
             (("channel", "pager"), ("state", "pending")): 1, (("channel", "pager"), ("state", "sent")): 0}
+
+
+def test_label_values_and_help_are_escaped_as_the_parser_reads_them():
+    class Names:
+        def collect(self):
+            family = GaugeMetricFamily("uptime_monitor_up", 'Help with \\ and\nnewline', labels=("monitor", "name"))
+            family.add_metric(("web", 'A "quoted" \\ name\nover two lines'), 1)
+            family.add_metric(("web2", 'A "quoted" \\ name\nover two lines'), float("nan"))
+            yield family
+
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(Names())
+    exposition = metrics.Exposition(registry)
+    for _ in range(2):  # the second from the labels kept
+        [family] = text_string_to_metric_families(exposition.render().decode())
+        assert family.documentation == 'Help with \\ and\nnewline'
+        assert [s.labels["name"] for s in family.samples] == ['A "quoted" \\ name\nover two lines'] * 2
+        assert family.samples[0].value == 1 and family.samples[1].value != family.samples[1].value  # NaN
