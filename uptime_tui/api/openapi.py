@@ -9,7 +9,7 @@ the future and within 30 days, which a schema cannot say).
 from __future__ import annotations
 
 from uptime_tui import __version__
-from uptime_tui.api import console_reads, health, stream
+from uptime_tui.api import console_reads, health, metrics, stream
 from uptime_tui.api.operator import OPERATOR_HEADER
 from uptime_tui.api.openapi_schemas import DURATION_PATTERN, REASON, SCHEMAS, WHOLE_GROUP, ref
 from uptime_tui.api.params import BODY_LIMIT
@@ -216,7 +216,7 @@ def _ping_paths() -> dict:
 def document() -> dict:
     """The whole OpenAPI document."""
     paths = {**_incident_paths(), **_other_paths(), **_ping_paths(), **stream.OPENAPI_PATHS, **console_reads.OPENAPI_PATHS,
-             "/health": health.OPENAPI_PATH,
+             "/health": health.OPENAPI_PATH, "/metrics": metrics.OPENAPI_PATH,
              "/api/openapi.json": {"get": {
         "summary": "This document", "tags": ["meta"], "security": [],
         "responses": {"200": _json({"type": "object"}, "The OpenAPI document")}}}}
@@ -224,7 +224,7 @@ def document() -> dict:
         "openapi": "3.0.3",
         "info": {"title": "uptime-tui HTTP API", "version": __version__,
                  "description": "Incidents (as a public uptime incidents API has them), alerts (Mackerel's alerts API), operations, audit "
-                                "log, heartbeat pings, the engine's identity and event stream. API keys come from the YAML's api_keys; "
+                                "log, heartbeat pings, the engine's identity and event stream, Prometheus metrics. API keys come from the YAML's api_keys; "
                                 "a console on the engine's host authenticates with the console credential and names "
                                 f"the person acting in the {OPERATOR_HEADER} header."},
         "security": [{"bearer": []}],

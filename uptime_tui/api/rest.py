@@ -1,12 +1,12 @@
 """The REST API mounted beside the pings: incidents, alerts, operations, audit, the engine and its
-event stream, the console's reads, OpenAPI."""
+event stream, the console's reads, Prometheus metrics, OpenAPI."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from uptime_tui.api import (alerts, app_keys, audit, console_reads, health, incidents, openapi, operations,
-                            stream)
+from uptime_tui.api import (alerts, app_keys, audit, console_reads, health, incidents, metrics, openapi,
+                            operations, stream)
 from uptime_tui.engine.port import EnginePort
 from uptime_tui.queries.pool import ReadPool
 
@@ -26,6 +26,7 @@ def add_routes(app: web.Application, engine: EnginePort, reads: ReadPool, *,
     alerts.add_routes(app)
     audit.add_routes(app)
     health.add_routes(app)
+    metrics.add_routes(app)
     stream.add_routes(app)
     console_reads.add_routes(app)
     app.router.add_get("/api/openapi.json", openapi_json, allow_head=False)

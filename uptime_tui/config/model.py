@@ -72,6 +72,8 @@ class Settings:
     # Where the engine writes the credential consoles on this host attach with (None: the
     # user's state directory, one file per database).
     console_token_file: str | None = None
+    # GET /metrics without an API key (for a Prometheus that scrapes without a bearer token).
+    metrics_public: bool = False
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,8 @@ def _settings(r: Reader, value: Any, path: tuple) -> c.Settings:
     if value is None:
         return c.Settings()
     allowed = ("database", "region", "operator", "organization_id", "team_id", "listen", "retention",
-               "group_window", "ping_key", "public_url", "lease", "console_token_file")
+               "group_window", "ping_key", "public_url", "lease", "console_token_file",
+               "metrics_public")
     m = r.mapping(value, path, allowed)
     if m is None:
         return c.Settings()
@@ -83,6 +84,7 @@ def _settings(r: Reader, value: Any, path: tuple) -> c.Settings:
         public_url=r.get(m, path, "public_url", http_url),
         lease=r.get(m, path, "lease", duration_in(limits.LEASE), 15.0),
         console_token_file=r.get(m, path, "console_token_file", text),
+        metrics_public=r.get(m, path, "metrics_public", boolean, False),
     )
 
 

@@ -1,4 +1,4 @@
-"""What a face may ask of the engine: its operations, pings, its events, its health, and the config it runs.
+"""What a face may ask of the engine: its operations, pings, its events, its health and figures, and the config it runs.
 
 The listener (api/) serves an engine through this interface only, by named methods, so the API
 cannot reach the engine's database, writer or tracked state, and an engine in another process
@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Iterator, Protocol
 
 from uptime_tui.config import Config
 from uptime_tui.engine.health import EngineHealth
+from uptime_tui.engine.metrics import EngineReading, MonitorReading
 from uptime_tui.engine.pings import Ping
 from uptime_tui.operator import Operator, Outcome
 
@@ -30,6 +31,12 @@ class EnginePort(Protocol):
 
     def health(self) -> EngineHealth:
         """The engine's own state: its database and its file descriptors."""
+
+    def monitor_readings(self) -> Iterator[MonitorReading]:
+        """Every monitor's labels, status and in-memory figures (read at once, on the loop)."""
+
+    def engine_reading(self) -> EngineReading:
+        """The engine's own counts: checks recorded and started, and the scheduler's total lag."""
 
     def subscribe(self) -> asyncio.Queue:
         """A queue of every event payload published from now on (a full one loses its oldest)."""

@@ -43,7 +43,8 @@ class Scheduler:
         self._slots = asyncio.Semaphore(max_concurrent)
         self._tasks: dict[str, tuple[Monitor, asyncio.Task]] = {}
         self.lags: deque[float] = deque(maxlen=keep_lags)  # seconds between slot and actual start
-        self.started = 0  # checks started, for the benchmark
+        self.started = 0  # checks started, for the benchmark and GET /metrics
+        self.lag_total = 0.0  # the sum of every started check's lag, for GET /metrics
 
     @property
     def monitor_ids(self) -> set[str]:
@@ -79,6 +80,7 @@ class Scheduler:
             async with self._slots:
                 started = loop.time()
                 self.lags.append(started - slot)
+                self.lag_total += started - slot
                 self.started += 1
                 try:
                     await self._run_check(monitor)

@@ -30,6 +30,7 @@ from uptime_tui.engine.step_store import Scope, StaleStep, apply_step
 from uptime_tui.engine.operations import Commands
 from uptime_tui.engine.definitions import sync_config
 from uptime_tui.engine.health import DescriptorShortage, EngineHealth
+from uptime_tui.engine.metrics import EngineReading, Figures, MonitorReading
 from uptime_tui.rules.maintenance import in_maintenance
 from uptime_tui.engine.scheduler import Scheduler
 from uptime_tui.engine.tracked import Tracked, read_back, track
@@ -85,6 +86,7 @@ class Engine(Commands):
         self.probe = probe
         self.notifier: NotifierHandle | None = None
         self.shortage = DescriptorShortage()
+        self.figures = Figures()  # for GET /metrics: in memory, never read from the database
         self._final_flush = None  # the last states' writer job, queued by halt()
 
     # --- lifecycle ------------------------------------------------------------------------------
@@ -106,6 +108,19 @@ class Engine(Commands):
         failing = () if notifier is None else tuple(sorted(
             name for name, channel in notifier.channel_health().items() if channel.failing_since))
         return EngineHealth(self.writer.health(), self.shortage.skipped, self.shortage.since, failing)
+
+    def monitor_readings(self):
+        """Every monitor's labels, status and in-memory figures, for a scrape (a generator: read
+        it on the event loop, at once)."""
+        figures = self.figures
+        for key, tracked in self.monitors.items():
+            item = tracked.item
+            yield MonitorReading(key, item.name, item.type, tracked.state.status, tracked.paused,
+                                 figures.of(key))
+
+    def engine_reading(self) -> EngineReading:
+        """The engine's checks recorded and started, and the scheduler's total lag."""
+        return EngineReading(self.figures.checks_recorded, self.scheduler.started, self.scheduler.lag_total)
 
     async def stop(self) -> None:
         """Stop, persist state and drain the writer: `halt()` then `close()`, for an engine that
@@ -183,6 +198,7 @@ class Engine(Commands):
         tracked = self.monitors.get(monitor.id)
         if tracked is None or tracked.item != monitor:
             return  # removed or changed by a reload while this check ran
+        self.figures.record(monitor.id, result.success, result.response_time, result.region)
         if self._subscribers:  # built per check only when someone listens
             self._publish([events.monitor_checked(
                 self.ctx, result.checked_at, tracked.resource.ref, region=result.region,
@@ -344,5 +360,6 @@ class Engine(Commands):
         self.heartbeats = track(config.heartbeats, heartbeat_rows, "heartbeat", self.heartbeats, now)
         self._tokens = {t.token: key for key, t in self.heartbeats.items()}
         self._row_ids = {key: t.resource.row_id for key, t in self.monitors.items()}
+        self.figures.keep(self.monitors)
         self._announce(published)
         return changes

@@ -12,6 +12,8 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import NamedTuple
 
+import peewee
+
 from uptime_tui.store.models import Incident, IncidentEvidence
 
 # Row ids are 32-bit integers in the database: a larger one names no row, and comparing with it
@@ -153,3 +155,11 @@ def latest_incidents(open_only: bool, before_id: int | None, limit: int) -> list
     if before_id is not None:
         query = query.where(Incident.id < min(before_id, MAX_ROW_ID + 1))
     return [IncidentRecord(*row) for row in query.order_by(Incident.id.desc()).limit(limit).tuples()]
+
+
+def open_by_severity() -> dict[str, int]:
+    """Open (active) incidents per severity, e.g. {"critical": 2, "warning": 1}, for GET /metrics."""
+    query = (Incident.select(Incident.severity, peewee.fn.COUNT(Incident.id))
+             .where(Incident.active == True)  # noqa: E712 (a peewee expression)
+             .group_by(Incident.severity).tuples())
+    return {severity: count for severity, count in query}
