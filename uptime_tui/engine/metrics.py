@@ -71,5 +71,12 @@ class Figures:
         """A monitor's figures (empty ones before its first result)."""
         return self.monitors.get(monitor_id) or _NONE
 
+    def readings(self, monitors: dict):
+        """Every tracked monitor's labels, status and figures, for a scrape (a generator: read it
+        on the engine's event loop, at once)."""
+        for key, tracked in monitors.items():
+            item = tracked.item
+            yield MonitorReading(key, item.name, item.type, tracked.state.status, tracked.paused, self.of(key))
+
 
 _NONE = MonitorFigures()

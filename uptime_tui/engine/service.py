@@ -30,7 +30,7 @@ from uptime_tui.engine.step_store import Scope, StaleStep, apply_step
 from uptime_tui.engine.operations import Commands
 from uptime_tui.engine.definitions import sync_config
 from uptime_tui.engine.health import DescriptorShortage, EngineHealth
-from uptime_tui.engine.metrics import EngineReading, Figures, MonitorReading
+from uptime_tui.engine.metrics import EngineReading, Figures
 from uptime_tui.rules.maintenance import in_maintenance
 from uptime_tui.engine.scheduler import Scheduler
 from uptime_tui.engine.tracked import Tracked, read_back, track
@@ -110,13 +110,8 @@ class Engine(Commands):
         return EngineHealth(self.writer.health(), self.shortage.skipped, self.shortage.since, failing)
 
     def monitor_readings(self):
-        """Every monitor's labels, status and in-memory figures, for a scrape (a generator: read
-        it on the event loop, at once)."""
-        figures = self.figures
-        for key, tracked in self.monitors.items():
-            item = tracked.item
-            yield MonitorReading(key, item.name, item.type, tracked.state.status, tracked.paused,
-                                 figures.of(key))
+        """Every monitor's labels, status and in-memory figures, for a scrape."""
+        return self.figures.readings(self.monitors)
 
     def engine_reading(self) -> EngineReading:
         """The engine's checks recorded and started, and the scheduler's total lag."""
