@@ -46,7 +46,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.tui import Running, fill, press_keys, rss_mb, stream, wait  # noqa: E402
+from bench.tui import Running, fill, percentiles, press_keys, rss_mb, stream, wait  # noqa: E402
 from uptime_tui.api.listener import Listener  # noqa: E402
 from uptime_tui.config import parse_config  # noqa: E402
 from uptime_tui.operator import Operator  # noqa: E402
@@ -73,14 +73,6 @@ def make_config(monitors: int, token_file: Path):
 def on_loopback(host, port, *args, **kwargs):
     """The runtime's listener on 127.0.0.1 and a port the system picks (settings need 1-65535)."""
     return Listener("127.0.0.1", 0, *args, **kwargs)
-
-
-def percentiles(figures: dict, kind: str, values: list[float]) -> None:
-    if values:
-        values = sorted(values)
-        figures[f"{kind}_p50_ms"] = 1000 * values[len(values) // 2]
-        figures[f"{kind}_p99_ms"] = 1000 * values[min(len(values) - 1, int(len(values) * 0.99))]
-        figures[f"{kind}_n"] = len(values)
 
 
 async def run(mode: str, monitors: int, incidents: int, rate: float, presses: int, changes: int) -> dict:

@@ -248,11 +248,18 @@ def _sqlite_count(database) -> int:
 
 
 def _sqlite_measure_writer(directory: Path, results: list, monitors: int, chunk: int) -> Figures:
-    """Our path: submit_results in chunks from this thread; the clock stops when stop() has written all."""
+    """Our path: submit_results in chunks from this thread; the clock stops when stop() has written all.
+    Fenced by the engine lease as the engine's writer is (one lease read per transaction)."""
+    import os
+    from datetime import datetime, timezone
+
+    from uptime_tui.store import lease
     from uptime_tui.store.writer import Writer
 
     database, ids = _sqlite_fresh(directory, "writer.db", monitors)
-    writer = Writer(database, lambda: ids).start()
+    epoch, _ = lease.acquire(database, lease.Claim("bench", os.getpid(), "bench", "serve"),
+                             datetime.now(timezone.utc), 15.0)
+    writer = Writer(database, lambda: ids, fence=lambda: lease.check_fence(database, epoch)).start()
     cpu, wall = time.process_time(), time.perf_counter()
     for start in range(0, len(results), chunk):
         writer.submit_results(results[start:start + chunk])

@@ -120,6 +120,15 @@ async def stream(engine, rate: float, stop: asyncio.Event) -> int:
     return sent
 
 
+def percentiles(figures: dict, kind: str, values: list[float]) -> None:
+    """`kind`'s p50 and p99 in ms, and how many, into `figures` (nothing when no value)."""
+    if values:
+        values = sorted(values)
+        figures[f"{kind}_p50_ms"] = 1000 * values[len(values) // 2]
+        figures[f"{kind}_p99_ms"] = 1000 * values[min(len(values) - 1, int(len(values) * 0.99))]
+        figures[f"{kind}_n"] = len(values)
+
+
 async def press_keys(app, dashboard, measure, presses: int, monitors: int = 1) -> None:
     """The key presses both console benches time: moves, the filter, the monitor and incident
     details, acknowledgements; `measure(kind, keys, done)` times each to its frame."""
@@ -210,11 +219,7 @@ async def run(label: str, monitors: int, incidents: int, rate: float, presses: i
         figures["results_streamed"] = await streaming
         figures["rss_mb"] = rss_mb()
         for kind, values in latencies.items():
-            if values:
-                values.sort()
-                figures[f"{kind}_p50_ms"] = 1000 * values[len(values) // 2]
-                figures[f"{kind}_p99_ms"] = 1000 * values[min(len(values) - 1, int(len(values) * 0.99))]
-                figures[f"{kind}_n"] = len(values)
+            percentiles(figures, kind, values)
     thread.stop()
     database.close()
     shutil.rmtree(directory, ignore_errors=True)
