@@ -10,7 +10,13 @@ module and one line in `checks/registry.py`:
   recorded in the reader with its line and column (a value it could not read left at its
   default or None: a config with a problem is refused anyway);
 - `probe(monitor, client, seen)`: one check, written into the `Observation` as it goes; the
-  caller (`checks.probe.run_check`) owns the clock, the timeout and turning exceptions into causes.
+  caller (`checks.probe.run_check`) owns the clock, the timeout and turning exceptions into causes;
+- `facts`: what its probe records in `seen.facts` for conditions to test (`status`, `banner`,
+  `dns.rcode`...; see `config.conditions.FACTS`), so a condition on a fact the type never records
+  is refused at load, where it is written;
+- `requires`: the driver modules its probe imports that are not always installed, each with the
+  extra that installs it, so a config using the type without its driver is refused at load with
+  the `pip install` line to run.
 
 Config loading imports every type module (to read specs) but never calls a probe, so a type
 module keeps httpx, aiohttp and dnspython out of its top-level imports: they load with the first
@@ -50,3 +56,5 @@ class MonitorType:
     keys: tuple[str, ...]  # its keys, beside the ones every monitor has
     read: Callable[[Reader, dict, tuple], Any]  # -> its spec; problems go to the reader
     probe: Callable[[Monitor, ProbeClient, Observation], Awaitable[None]]
+    facts: tuple[str, ...] = ()  # the facts its probe records (response_time and connected: every type)
+    requires: tuple[tuple[str, str], ...] = ()  # (module, extra): ("psycopg", "postgres")

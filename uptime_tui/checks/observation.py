@@ -6,7 +6,8 @@ so a check cut short by its timeout still reports what it saw (e.g. the status c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(slots=True)
@@ -18,6 +19,9 @@ class Observation:
     ttfb_ms: float | None = None
     status_code: int | None = None
     degraded: bool = False
+    # What conditions may test, by fact name (`status`, `body`, `banner`, `dns.rcode`...): a probe
+    # records each as soon as it knows it, in the units of `config.conditions.FACTS`.
+    facts: dict[str, Any] = field(default_factory=dict)
 
     def passed(self, warning: str | None = None) -> None:
         """Mark the check passed; a `warning` makes it degraded."""

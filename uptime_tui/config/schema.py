@@ -118,6 +118,8 @@ def _monitor(r: Reader, value: Any, path: tuple) -> c.Monitor | None:
     kind = r.get(m, path, "type", one_of(*monitor_types.TYPES))
     monitor_type = monitor_types.TYPES.get(kind)
     spec = monitor_type.read(r, m, path) if monitor_type is not None else None
+    if monitor_type is not None:
+        _check_driver(r, monitor_type, path + ("type",))
     if monitor_type is not None:  # another type's key would be ignored: `keyword` on http checks nothing
         for key in m:
             if key not in MONITOR_KEYS and key not in monitor_type.keys:
@@ -147,6 +149,16 @@ def _monitor(r: Reader, value: Any, path: tuple) -> c.Monitor | None:
         policy=r.get(m, path, "policy", text),
         paused=r.get(m, path, "paused", boolean, False),
     )
+
+
+def _check_driver(r: Reader, monitor_type, path: tuple) -> None:
+    """A type whose driver is not installed is refused here rather than failing every check."""
+    from importlib.util import find_spec  # finds the module without importing it
+
+    for module, extra in monitor_type.requires:
+        if find_spec(module) is None:
+            r.problem(path, f"{monitor_type.name} monitors need the {module} driver, which is not installed:"
+                            f" pip install 'uptime-tui[{extra}]'")
 
 
 HEARTBEAT_KEYS = (
