@@ -28,3 +28,5 @@ class CheckResult:
     checked_at: datetime  # when the check started, timezone-aware UTC
     degraded: bool = False  # passed, but slow or a certificate near expiry
     engine_fault: str | None = None  # set only on a failure the engine caused itself
+    # With conditions: (passed, what was found) for each, in the order of the config.
+    assertions: tuple[tuple[bool, str], ...] | None = None

@@ -19,6 +19,8 @@ import dns.exception
 import dns.resolver
 import httpx
 
+from uptime_tui.checks.client import ClientCertificateError
+
 _ERRNO_CAUSES = {
     errno.ECONNREFUSED: "connection refused",
     errno.ECONNRESET: "connection reset",
@@ -137,6 +139,8 @@ def _protocol_cause(exc: BaseException) -> str | None:
         return "DNS: no server answered (SERVFAIL or refused)"
     if isinstance(exc, httpx.TooManyRedirects):
         return "too many redirects"
+    if isinstance(exc, ClientCertificateError):
+        return str(exc)
     if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
         return f"invalid URL: {exc}"
     name = type(exc).__name__

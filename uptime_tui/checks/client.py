@@ -40,6 +40,10 @@ def trusted_context(cafile: str | os.PathLike | None = None) -> ssl.SSLContext:
     return context
 
 
+class ClientCertificateError(Exception):
+    """A monitor's client certificate or key could not be loaded; its text is the cause."""
+
+
 class _NoCookies(httpx.Cookies):
     """A cookie store that never keeps one."""
 
@@ -77,12 +81,14 @@ class ProbeClient:
     ):
         if transport not in TRANSPORTS:
             raise ValueError(f"transport must be one of {TRANSPORTS}, not {transport!r}")
+        self._cafile = cafile
         self.ssl_context = trusted_context(cafile)
         self.certificate_context = trusted_context(cafile)
         self.certificate_context.verify_flags |= _X509_V_FLAG_NO_CHECK_TIME
         self.max_connections = max_connections
         self.transport = transport
         self._http: httpx.AsyncClient | None = None
+        self._own_clients: dict = {}  # http Connection -> its client, for monitors that need one
         self._resolvers: dict[tuple[str, int], dns.asyncresolver.Resolver] = {}
 
     @property
@@ -105,6 +111,39 @@ class ProbeClient:
         if self._http is not None:
             await self._http.aclose()
             self._http = None
+        for own in self._own_clients.values():
+            await own.aclose()
+        self._own_clients.clear()
+
+    def http_for(self, connection) -> httpx.AsyncClient:
+        """A client for monitors that connect their own way (`checks.http.Connection`: no TLS
+        verification, a client certificate, one IP family, a proxy), built on first use and kept:
+        a client per check would cost ~35 ms. httpx's own transport, which has all four."""
+        self.http  # noqa: B018 - only while open
+        client = self._own_clients.get(connection)
+        if client is None:
+            context = self._context_for(connection)
+            local = {4: "0.0.0.0", 6: "::"}.get(connection.ip_family)
+            limits = httpx.Limits(max_connections=self.max_connections, max_keepalive_connections=0)
+            transport = httpx.AsyncHTTPTransport(verify=context, limits=limits, local_address=local,
+                                                 proxy=connection.proxy, trust_env=False)
+            client = _StatelessClient(transport=transport, headers={"User-Agent": USER_AGENT}, trust_env=False)
+            self._own_clients[connection] = client
+        return client
+
+    def _context_for(self, connection) -> ssl.SSLContext:
+        """An SSL context without verification (ignore_tls), with a client certificate, or both;
+        a certificate that cannot be loaded raises with the file named (the check's cause)."""
+        context = trusted_context(self._cafile)
+        if connection.ignore_tls:
+            context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        if connection.client_cert:
+            try:
+                context.load_cert_chain(connection.client_cert, connection.client_key)
+            except (OSError, ssl.SSLError) as exc:
+                raise ClientCertificateError(f"cannot load the client certificate {connection.client_cert}:"
+                                             f" {getattr(exc, 'strerror', None) or exc}") from None
+        return context
 
     def resolver(self, address: str, port: int) -> dns.asyncresolver.Resolver:
         """A dnspython async resolver that asks only `address`:`port`, kept for reuse."""

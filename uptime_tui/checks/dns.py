@@ -67,12 +67,18 @@ async def probe(monitor: Monitor, client: ProbeClient, seen: Observation) -> Non
         return
     expected = {ipaddress.ip_address(a) for a in spec.expected_addresses}
     versions = {a.version for a in expected} or {4, 6}
-    if spec.nameserver:
-        address, server_port = await _nameserver_address(spec.nameserver)
-        resolver = client.resolver(address, server_port)
-        resolved = await _ask_server(resolver, spec.host, versions, monitor.timeout, want_all=bool(expected))
-    else:
-        resolved = await _ask_system(spec.host, versions)
+    try:
+        if spec.nameserver:
+            address, server_port = await _nameserver_address(spec.nameserver)
+            resolver = client.resolver(address, server_port)
+            resolved = await _ask_server(resolver, spec.host, versions, monitor.timeout, want_all=bool(expected))
+        else:
+            resolved = await _ask_system(spec.host, versions)
+    except Exception as exc:
+        if rcode := _rcode_of(exc):
+            seen.facts["dns.rcode"] = rcode
+        raise
+    seen.facts["dns.rcode"], seen.facts["body"] = "NOERROR", _listed(resolved)
     if expected and not resolved <= expected:
         seen.failed(f"resolved to {_listed(resolved)}, expected {_listed(expected)}")
     else:
@@ -126,9 +132,23 @@ async def _nameserver_address(nameserver: str) -> tuple[str, int]:
         return infos[0][4][0], server_port
 
 
+def _rcode_of(exc: Exception) -> str | None:
+    """The response code a failed lookup stands for (for conditions on dns.rcode), when known."""
+    import dns.resolver
+
+    if isinstance(exc, dns.resolver.NXDOMAIN) or (
+            isinstance(exc, socket.gaierror) and exc.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", 0))):
+        return "NXDOMAIN"
+    if isinstance(exc, dns.resolver.NoAnswer):
+        return "NOERROR"  # the name exists, without records of the type asked
+    if isinstance(exc, dns.resolver.NoNameservers):
+        return "SERVFAIL"
+    return None
+
+
 def _listed(addresses: set[Address]) -> str:
     """Addresses sorted (IPv4 first) and comma-separated, for a cause."""
     return ", ".join(str(a) for a in sorted(addresses, key=lambda a: (a.version, a)))
 
 
-DNS = MonitorType("dns", ("host", "expected_addresses", "nameserver"), read, probe)
+DNS = MonitorType("dns", ("host", "expected_addresses", "nameserver"), read, probe, facts=("dns.rcode", "body"))

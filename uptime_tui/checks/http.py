@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from uptime_tui.checks.monitor_type import MonitorType
 from uptime_tui.checks.observation import Observation
 from uptime_tui.config.urls import http_url
-from uptime_tui.config.values import Reader, boolean, one_of, status_ranges, text, text_mapping
+from uptime_tui.config.values import Reader, boolean, one_of, shown, status_ranges, text, text_mapping
 
 if TYPE_CHECKING:
     import httpx
@@ -49,6 +49,9 @@ class HttpSpec:
     body: str | None = None
     accepted_status: tuple = ((200, 399),)  # inclusive (low, high) ranges
     follow_redirects: bool = True
+    basic_auth: tuple[str, str] | None = field(default=None, repr=False)  # (username, password)
+    bearer_token: str | None = field(default=None, repr=False)
+    connection: Connection | None = None  # TLS, family or proxy of its own; None: the shared client
 
     @property
     def target(self) -> str:
@@ -71,7 +74,20 @@ class KeywordSpec(HttpSpec):
         return "keyword_absence" if self.keyword_absent else "keyword"
 
 
-HTTP_KEYS = ("url", "method", "headers", "body", "accepted_status", "follow_redirects")
+@dataclass(frozen=True)
+class Connection:
+    """How a monitor's requests connect when not as every other's: one client per distinct set."""
+
+    ignore_tls: bool = False
+    client_cert: str | None = None  # PEM file (mTLS); with the key in it unless client_key is given
+    client_key: str | None = None
+    ip_family: int | None = None  # 4 or 6; None: whichever the name resolves to
+    proxy: str | None = None
+
+
+CONNECTION_KEYS = ("ignore_tls", "client_cert", "client_key", "ip_family", "proxy")
+HTTP_KEYS = ("url", "method", "headers", "body", "accepted_status", "follow_redirects", "basic_auth",
+             "bearer_token") + CONNECTION_KEYS
 KEYWORD_KEYS = HTTP_KEYS + ("keyword", "keyword_absent")
 
 
@@ -100,7 +116,42 @@ def _request_settings(r: Reader, m: dict, path: tuple, kind: str) -> dict:
         "body": r.get(m, path, "body", text),
         "accepted_status": r.get(m, path, "accepted_status", status_ranges, ((200, 399),)),
         "follow_redirects": r.get(m, path, "follow_redirects", boolean, True),
+        "basic_auth": _basic_auth(r, m, path),
+        "bearer_token": r.get(m, path, "bearer_token", text),
+        "connection": _connection(r, m, path),
     }
+
+
+def _basic_auth(r: Reader, m: dict, path: tuple) -> tuple[str, str] | None:
+    if m.get("basic_auth") is None:
+        return None
+    if "bearer_token" in m:
+        r.problem(path + ("basic_auth",), "give either 'basic_auth' or 'bearer_token', not both")
+    auth_path = path + ("basic_auth",)
+    auth = r.mapping(m["basic_auth"], auth_path, ("username", "password"), required=("username", "password"))
+    if auth is None:
+        return None
+    return r.get(auth, auth_path, "username", text, ""), r.get(auth, auth_path, "password", text, "")
+
+
+def ip_family(value) -> int:
+    """4 or 6: connect over IPv4 or IPv6 only."""
+    if value not in (4, 6) or isinstance(value, bool):
+        raise ValueError(f"must be 4 or 6, got {shown(value)}")
+    return value
+
+
+def _connection(r: Reader, m: dict, path: tuple) -> Connection | None:
+    if "client_key" in m and "client_cert" not in m:
+        r.problem(path + ("client_key",), "'client_key' goes with a 'client_cert'")
+    connection = Connection(
+        ignore_tls=r.get(m, path, "ignore_tls", boolean, False),
+        client_cert=r.get(m, path, "client_cert", text),
+        client_key=r.get(m, path, "client_key", text),
+        ip_family=r.get(m, path, "ip_family", ip_family),
+        proxy=r.get(m, path, "proxy", http_url),
+    )
+    return connection if connection != Connection() else None
 
 
 def status_accepted(status: int, accepted: tuple) -> bool:
@@ -114,9 +165,13 @@ async def probe(monitor: Monitor, client: ProbeClient, seen: Observation) -> Non
     if not spec.url:
         seen.failed("no URL configured")
         return
-    http = client.http
+    http = client.http_for(spec.connection) if spec.connection else client.http
     started = time.perf_counter()
     url, authorization = request_target(spec.url)
+    if spec.basic_auth is not None:
+        authorization = basic_authorization(*spec.basic_auth)
+    elif spec.bearer_token is not None:
+        authorization = f"Bearer {spec.bearer_token}"
     request = http.build_request(
         spec.method,
         url,
@@ -132,6 +187,11 @@ async def probe(monitor: Monitor, client: ProbeClient, seen: Observation) -> Non
     try:
         seen.ttfb_ms = (time.perf_counter() - started) * 1000
         seen.status_code = response.status_code
+        seen.facts["connected"], seen.facts["status"] = True, response.status_code
+        if monitor.conditions:
+            seen.facts["header"] = {k.lower(): v for k, v in response.headers.items()}
+            if any(c.fact == "body" for c in monitor.conditions):
+                seen.facts["body"] = await _read_text(response)
         if not status_accepted(response.status_code, spec.accepted_status):
             seen.failed(f"HTTP {response.status_code}")
         elif isinstance(spec, KeywordSpec):
@@ -166,14 +226,34 @@ def request_target(url: str) -> tuple[httpx.URL, str | None]:
     parsed = httpx.URL(url)
     if not parsed.userinfo:
         return parsed, None
-    userpass = f"{parsed.username}:{parsed.password}".encode()
-    return parsed.copy_with(userinfo=b""), "Basic " + base64.b64encode(userpass).decode("ascii")
+    return parsed.copy_with(userinfo=b""), basic_authorization(parsed.username, parsed.password)
+
+
+def basic_authorization(username: str, password: str) -> str:
+    """The `Authorization` value of basic auth."""
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+
+
+async def _read_text(response: httpx.Response, limit: int = MAX_KEYWORD_BYTES) -> str:
+    """The first `limit` bytes of the (decoded) body as text, for conditions on it."""
+    content = bytearray()
+    async for chunk in response.aiter_bytes():
+        content += chunk[: limit - len(content)]
+        if len(content) >= limit:
+            break
+    try:
+        return content.decode(response.charset_encoding or "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know
+        return content.decode("utf-8", errors="replace")
 
 
 async def _judge_keyword(spec: KeywordSpec, response: httpx.Response, seen: Observation) -> None:
     """Pass when the keyword is present (or absent, with keyword_absent)."""
     keyword = spec.keyword or ""
-    found = await body_contains(response, _encode(keyword, response.charset_encoding))
+    if "body" in seen.facts:  # already read for a condition: the stream is spent
+        found = keyword in seen.facts["body"]
+    else:
+        found = await body_contains(response, _encode(keyword, response.charset_encoding))
     if found == spec.keyword_absent:
         seen.failed(f"keyword {keyword!r} {'found' if found else 'not found'}")
     else:
@@ -206,5 +286,6 @@ def _encode(keyword: str, charset: str | None) -> bytes:
         return keyword.encode("utf-8")
 
 
-HTTP = MonitorType("http", HTTP_KEYS, read_http, probe)
-KEYWORD = MonitorType("keyword", KEYWORD_KEYS, read_keyword, probe)
+HTTP_FACTS = ("connected", "status", "header", "body")
+HTTP = MonitorType("http", HTTP_KEYS, read_http, probe, facts=HTTP_FACTS)
+KEYWORD = MonitorType("keyword", KEYWORD_KEYS, read_keyword, probe, facts=HTTP_FACTS)

@@ -12,6 +12,7 @@ import asyncio
 import time
 from datetime import datetime, timezone
 
+from uptime_tui.checks.assertions import failures, judge
 from uptime_tui.checks.causes import describe_error, engine_fault
 from uptime_tui.checks.client import ProbeClient
 from uptime_tui.checks.observation import Observation
@@ -34,6 +35,7 @@ async def run_check(monitor: Monitor, client: ProbeClient, region: str) -> Check
         fault = engine_fault(exc)
         seen.failed(fault or redact_text(describe_error(exc, monitor.timeout), monitor.target))
     elapsed = time.perf_counter() - started
+    assertions = _judge_conditions(monitor, seen, elapsed) if monitor.conditions and fault is None else None
     threshold = monitor.degraded_after
     if seen.success and not seen.degraded and threshold is not None and elapsed > threshold:
         seen.passed(f"slow response: {elapsed:.3g}s (threshold {threshold:g}s)")
@@ -48,7 +50,19 @@ async def run_check(monitor: Monitor, client: ProbeClient, region: str) -> Check
         checked_at=checked_at,
         degraded=seen.degraded,
         engine_fault=fault,
+        assertions=assertions,
     )
+
+
+def _judge_conditions(monitor: Monitor, seen: Observation, elapsed: float) -> tuple:
+    """Judge every condition, even after a failure (the console shows each one's last outcome);
+    a check its type passed fails when one does not hold, naming each that did not."""
+    seen.facts["response_time"] = elapsed
+    outcomes = judge(monitor.conditions, seen.facts)
+    failed = failures(monitor.conditions, outcomes)
+    if seen.success and failed:
+        seen.failed(redact_text("; ".join(failed), monitor.target))
+    return outcomes
 
 
 async def _probe(monitor: Monitor, client: ProbeClient, seen: Observation) -> None:

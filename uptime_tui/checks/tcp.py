@@ -50,6 +50,7 @@ async def probe(monitor: Monitor, client: ProbeClient, seen: Observation) -> Non
     started = time.perf_counter()
     _, writer = await asyncio.open_connection(spec.host, spec.port)
     seen.ttfb_ms = (time.perf_counter() - started) * 1000
+    seen.facts["connected"] = True
     writer.close()
     try:
         await writer.wait_closed()
@@ -58,4 +59,4 @@ async def probe(monitor: Monitor, client: ProbeClient, seen: Observation) -> Non
     seen.passed()
 
 
-TCP = MonitorType("tcp", ("host", "port"), read, probe)
+TCP = MonitorType("tcp", ("host", "port"), read, probe, facts=("connected",))

@@ -69,6 +69,7 @@ async def probe(monitor: Monitor, client: ProbeClient, seen: Observation) -> Non
         return
     context = client.certificate_context
     _, writer = await asyncio.open_connection(host, tls_port, ssl=context, server_hostname=host)
+    seen.facts["connected"] = True
     try:
         certificate = writer.get_extra_info("peercert")
     finally:
@@ -98,6 +99,7 @@ def judge_certificate(certificate: dict, now: float, warning_days: int, seen: Ob
         seen.failed(f"certificate not valid before {_utc(not_before)}")
         return
     remaining = ssl.cert_time_to_seconds(certificate["notAfter"]) - now
+    seen.facts["certificate_expires"] = remaining
     if remaining <= 0:
         days = int(-remaining // DAY)
         seen.failed(f"certificate expired {_days(days)} ago" if days else "certificate expired today")
@@ -116,4 +118,5 @@ def _utc(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
-TLS = MonitorType("tls", ("url", "host", "port", "tls_warning_days"), read, probe)
+TLS = MonitorType("tls", ("url", "host", "port", "tls_warning_days"), read, probe,
+                  facts=("connected", "certificate_expires"))

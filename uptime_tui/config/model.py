@@ -99,6 +99,7 @@ class Monitor:
     channels: tuple = ()
     policy: str | None = None
     paused: bool = False
+    conditions: tuple = ()  # config.conditions.Condition, judged after every check
 
     @property
     def target(self) -> str:

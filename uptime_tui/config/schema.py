@@ -105,7 +105,7 @@ def _retention(r: Reader, value: Any, path: tuple) -> c.Retention:
 
 MONITOR_KEYS = (
     "id", "name", "type", "interval", "timeout", "confirmation", "recovery", "degraded_after", "tags", "group",
-    "channels", "policy", "paused",
+    "channels", "policy", "paused", "conditions",
 )
 
 
@@ -148,7 +148,28 @@ def _monitor(r: Reader, value: Any, path: tuple) -> c.Monitor | None:
         channels=r.get(m, path, "channels", text_list, ()),
         policy=r.get(m, path, "policy", text),
         paused=r.get(m, path, "paused", boolean, False),
+        conditions=_conditions(r, m, path, monitor_type),
     )
+
+
+def _conditions(r: Reader, m: dict, path: tuple, monitor_type) -> tuple:
+    """Each condition parsed once, here; a bad one reported at its own line, with a fact its type
+    never records among them (`dns.rcode` on an http monitor would never hold)."""
+    from uptime_tui.config.conditions import condition, conditions_of
+
+    found = []
+    for i, raw in enumerate(r.items(m.get("conditions"), path + ("conditions",))):
+        try:
+            parsed = condition(raw)
+        except ValueError as exc:
+            r.problem(path + ("conditions", i), str(exc))
+            continue
+        facts = ("response_time",) + (monitor_type.facts if monitor_type else ())
+        if monitor_type is not None and parsed.fact not in facts:
+            r.problem(path + ("conditions", i), f"{monitor_type.name} monitors have no {parsed.subject}"
+                                                 f" (they have {conditions_of(facts)})")
+        found.append(parsed)
+    return tuple(found)
 
 
 def _check_driver(r: Reader, monitor_type, path: tuple) -> None:

@@ -36,9 +36,12 @@ def definition_of(item: cfg.Monitor | cfg.Heartbeat) -> dict:
     A monitor's type settings sit beside its common ones, as they do in the YAML: `url`, not
     `spec.url`.
     """
-    data = dataclasses.asdict(item)
+    conditions = getattr(item, "conditions", ())
+    data = dataclasses.asdict(dataclasses.replace(item, conditions=()) if conditions else item)
     data.pop("token", None)
     data |= data.pop("spec", None) or {}
+    if conditions:  # as written: a parsed condition holds a compiled pattern or JSON path
+        data["conditions"] = [c.source for c in conditions]
     return _jsonable(data)
 
 
@@ -83,7 +86,8 @@ def _compared(definition: dict, stored: dict) -> set:
     """The keys to compare: a definition stored before each type had its own settings holds every
     type's (the others' as None or defaults), which are no change while the type stays."""
     if definition.get("type") == stored.get("type"):
-        return definition.keys()
+        # A setting newer than the stored definition, left at its empty default, is no change.
+        return {k for k in definition if k in stored or definition[k] not in (None, False, [], {})}
     return definition.keys() | stored.keys()
 
 
