@@ -296,6 +296,9 @@ class MonitorDetail:
     paused: bool
     results: list[tuple[datetime, bool, float, int | None, str | None]]  # newest first
     incidents: list[IncidentRow]
+    # Its conditions as written, each with its last outcome: (condition, passed, found); passed
+    # and found are None until a check has judged it.
+    conditions: list[tuple[str, bool | None, str | None]] = field(default_factory=list)
 
 
 def monitor_detail(monitor_id: int, limit: int = 100) -> MonitorDetail | None:
@@ -311,4 +314,18 @@ def monitor_detail(monitor_id: int, limit: int = 100) -> MonitorDetail | None:
     incidents = [incident_row(i) for i in Incident.select(*INCIDENT_FIELDS).where(
         (Incident.resource_type == "monitor") & (Incident.resource_id == monitor_id))
         .order_by(Incident.started_at.desc()).limit(50)]
-    return MonitorDetail(m.id, m.key, m.name, m.type, m.target, m.paused, results, incidents)
+    return MonitorDetail(m.id, m.key, m.name, m.type, m.target, m.paused, results, incidents,
+                         _condition_outcomes(monitor_id, m.definition.get("conditions") or []))
+
+
+def _condition_outcomes(monitor_id: int, conditions: list[str]) -> list[tuple[str, bool | None, str | None]]:
+    """Each condition with the outcome the last check that judged them gave it."""
+    if not conditions:
+        return []
+    last = (CheckResult.select(CheckResult.assertions)
+            .where((CheckResult.monitor == monitor_id) & CheckResult.assertions.is_null(False))
+            .order_by(CheckResult.checked_at.desc(), CheckResult.id.desc()).limit(1).scalar())
+    # A result judged before the conditions were edited may hold fewer or other outcomes.
+    outcomes = last if isinstance(last, list) and len(last) == len(conditions) else []
+    return [(text, bool(o[0]), o[1]) for text, o in zip(conditions, outcomes)] or [
+        (text, None, None) for text in conditions]

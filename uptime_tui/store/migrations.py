@@ -141,6 +141,11 @@ CREATE TABLE engine_lease (
     token_file TEXT, released {bool} NOT NULL);
 """
 
+# A monitor with conditions keeps each one's outcome with its result, for the console's detail.
+M0008_CHECK_ASSERTIONS = """
+ALTER TABLE check_result ADD COLUMN assertions TEXT;
+"""
+
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (1, "monitors, heartbeats, check results, pings, incidents, evidence, events", M0001_RESOURCES_AND_HISTORY),
     (2, "audit log and notification outbox", M0002_AUDIT_AND_OUTBOX),
@@ -149,6 +154,7 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (5, "index notification deliveries by event", M0005_DELIVERY_EVENT_INDEX),
     (6, "state versions; one open incident of a kind per resource", M0006_STATE_VERSIONS_AND_ONE_OPEN_INCIDENT),
     (7, "the engine lease: one engine per database", M0007_ENGINE_LEASE),
+    (8, "the outcome of each condition with a check result", M0008_CHECK_ASSERTIONS),
 )
 LATEST = MIGRATIONS[-1][0]
 

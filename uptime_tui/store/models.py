@@ -62,6 +62,7 @@ class CheckResult(BaseModel):
     status_code = peewee.IntegerField(null=True)
     region = peewee.CharField()
     cause = peewee.TextField(null=True)
+    assertions = JsonField(null=True)  # with conditions: [[passed, found], ...] in the config's order
 
 
 class HeartbeatPing(BaseModel):

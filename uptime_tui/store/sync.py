@@ -40,6 +40,7 @@ def definition_of(item: cfg.Monitor | cfg.Heartbeat) -> dict:
     data = dataclasses.asdict(dataclasses.replace(item, conditions=()) if conditions else item)
     data.pop("token", None)
     data |= data.pop("spec", None) or {}
+    data.pop("conditions", None)
     if conditions:  # as written: a parsed condition holds a compiled pattern or JSON path
         data["conditions"] = [c.source for c in conditions]
     return _jsonable(data)

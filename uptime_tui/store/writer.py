@@ -25,6 +25,7 @@ the connection, and split apart they would share its state.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import queue
 import threading
@@ -83,7 +84,8 @@ class Writer:
         self._retry_at = 0.0
         self._last_said = 0.0
         self._stop_by: float | None = None
-        columns = ("monitor_id", "checked_at", "success", "response_time", "ttfb_ms", "status_code", "region", "cause")
+        columns = ("monitor_id", "checked_at", "success", "response_time", "ttfb_ms", "status_code", "region", "cause",
+                   "assertions")
         marks = ", ".join([database.param] * len(columns))
         self._insert_sql = f"INSERT INTO {CheckResultRow._meta.table_name} ({', '.join(columns)}) VALUES ({marks})"
 
@@ -262,7 +264,8 @@ class Writer:
         ids = self._monitor_ids()
         rows = [
             (ids[r.monitor_id], r.checked_at.astimezone(timezone.utc).replace(tzinfo=None), r.success,
-             r.response_time, r.ttfb_ms, r.status_code, r.region, r.cause)
+             r.response_time, r.ttfb_ms, r.status_code, r.region, r.cause,
+             None if r.assertions is None else json.dumps(r.assertions, separators=(",", ":")))
             for r in results
             if r.monitor_id in ids  # a monitor removed by a reload while its check ran
         ]

@@ -88,6 +88,11 @@ class MonitorScreen(ResourceDetailScreen):
             ordered = sorted(times)
             text.append(f"\nlast {len(times)} checks: min {fmt.milliseconds(ordered[0])}, "
                         f"median {fmt.milliseconds(ordered[len(ordered) // 2])}, max {fmt.milliseconds(ordered[-1])}")
+        for condition, passed, found in detail.conditions:
+            mark, tone = ("✓", "ok") if passed else (("✗", "bad") if passed is False else ("·", "muted"))
+            text.append(f"\n  {mark} ", style=tones.get(tone, ""))
+            text.append(condition)
+            text.append(f"  ({found})" if found is not None else "  (not checked yet)", style=tones["muted"])
         text.append("\np pause/resume · enter open incident · esc back", style=tones["muted"])
         head.update(text)
         self.query_one("#chart", ResponseChart).show(times)
