@@ -50,6 +50,21 @@ async def test_statuses_response_times_counters_and_incidents(database):
 
 
 @pytest.mark.anyio
+async def test_certificate_expiry_of_the_last_certificate_seen(database):
+    from uptime_tui.results import CheckResult
+
+    clock = Clock()
+    async with serving(database, clock) as (engine, client):
+        monitor = engine.monitors["api"].item
+        for expiry in (1_900_000_000, 1_900_086_400, None):  # a check without a certificate keeps the last
+            await engine.record_result(monitor, CheckResult("api", True, None, 0.05, 10.0, 200, "local", clock.now,
+                                                            certificate_expiry=expiry))
+        parsed = samples((await client.get("/metrics", headers=READ)).text)
+    assert parsed[("uptime_monitor_certificate_expiry_timestamp_seconds", (("monitor", "api"),))] == 1_900_086_400
+    assert ("uptime_monitor_certificate_expiry_timestamp_seconds", (("monitor", "web"),)) not in parsed
+
+
+@pytest.mark.anyio
 async def test_database_counts_are_cached_between_scrapes(database):
     clock = Clock()
     async with running(database, clock) as runtime:

@@ -247,6 +247,8 @@ async def test_tls_valid_certificate_passes(tls_server, cafile):
     async with ProbeClient(cafile=cafile) as client:
         result = await run_check(monitor("tls", host="127.0.0.1", port=port), client, "eu")
     assert result.success and not result.degraded and result.cause is None
+    # The metrics' certificate expiry: notAfter, which has whole seconds.
+    assert abs(result.certificate_expiry - _in(400).timestamp()) <= 2
 
 
 async def test_tls_expiring_certificate_is_degraded(tls_server, cafile):

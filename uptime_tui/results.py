@@ -30,3 +30,4 @@ class CheckResult:
     engine_fault: str | None = None  # set only on a failure the engine caused itself
     # With conditions: (passed, what was found) for each, in the order of the config.
     assertions: tuple[tuple[bool, str], ...] | None = None
+    certificate_expiry: float | None = None  # the peer certificate's notAfter (Unix time), where one was seen

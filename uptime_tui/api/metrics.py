@@ -101,6 +101,8 @@ class EngineCollector:
                                      labels=("monitor", "region"))
         failures = CounterMetricFamily("uptime_monitor_failures", "Failed checks since the engine started",
                                        labels=("monitor", "region"))
+        expiry = GaugeMetricFamily("uptime_monitor_certificate_expiry_timestamp_seconds",
+                                   "When the last certificate a check saw expires (Unix time)", labels=("monitor",))
         # Samples are built here rather than by add_metric (which zips the labels for each one):
         # this loop runs once per monitor per scrape.
         up_rows, response_rows, check_rows, failure_rows = up.samples, response.samples, checks.samples, failures.samples
@@ -111,11 +113,14 @@ class EngineCollector:
             if figures.response_time is not None:
                 response_rows.append(Sample("uptime_monitor_response_time_seconds", {"monitor": key},
                                             figures.response_time))
+            if figures.certificate_expiry is not None:
+                expiry.samples.append(Sample("uptime_monitor_certificate_expiry_timestamp_seconds", {"monitor": key},
+                                             figures.certificate_expiry))
             for region, count in figures.checks.items():
                 check_rows.append(Sample("uptime_monitor_checks_total", {"monitor": key, "region": region}, count))
                 failure_rows.append(Sample("uptime_monitor_failures_total", {"monitor": key, "region": region},
                                            figures.failures.get(region, 0)))
-        yield from (up, response, checks, failures)
+        yield from (up, response, checks, failures, expiry)
 
         engine = self.engine.engine_reading()
         yield CounterMetricFamily("uptime_engine_checks", "Check results the engine recorded",

@@ -51,7 +51,13 @@ async def run_check(monitor: Monitor, client: ProbeClient, region: str) -> Check
         degraded=seen.degraded,
         engine_fault=fault,
         assertions=assertions,
+        certificate_expiry=_expiry(seen.facts.get("certificate_expires")),
     )
+
+
+def _expiry(remaining: float | None) -> float | None:
+    """When the certificate expires, from the seconds it had left when seen."""
+    return None if remaining is None else round(time.time() + remaining)
 
 
 def _judge_conditions(monitor: Monitor, seen: Observation, elapsed: float) -> tuple:

@@ -20,6 +20,7 @@ class MonitorFigures:
     response_time: float | None = None  # seconds, the last check's; None before the first
     checks: dict[str, int] = field(default_factory=dict)  # region -> checks recorded
     failures: dict[str, int] = field(default_factory=dict)  # region -> failed checks recorded
+    certificate_expiry: float | None = None  # Unix time of the last certificate seen's notAfter
 
 
 class MonitorReading(NamedTuple):
@@ -50,12 +51,15 @@ class Figures:
         self.monitors: dict[str, MonitorFigures] = {}
         self.checks_recorded = 0
 
-    def record(self, monitor_id: str, success: bool, response_time: float, region: str) -> None:
+    def record(self, monitor_id: str, success: bool, response_time: float, region: str,
+               certificate_expiry: float | None = None) -> None:
         """One check result of `monitor_id`."""
         figures = self.monitors.get(monitor_id)
         if figures is None:
             figures = self.monitors[monitor_id] = MonitorFigures()
         figures.response_time = response_time
+        if certificate_expiry is not None:
+            figures.certificate_expiry = certificate_expiry
         figures.checks[region] = figures.checks.get(region, 0) + 1
         if not success:
             figures.failures[region] = figures.failures.get(region, 0) + 1

@@ -193,7 +193,8 @@ class Engine(Commands):
         tracked = self.monitors.get(monitor.id)
         if tracked is None or tracked.item != monitor:
             return  # removed or changed by a reload while this check ran
-        self.figures.record(monitor.id, result.success, result.response_time, result.region)
+        self.figures.record(monitor.id, result.success, result.response_time, result.region,
+                           result.certificate_expiry)
         if self._subscribers:  # built per check only when someone listens
             self._publish([events.monitor_checked(
                 self.ctx, result.checked_at, tracked.resource.ref, region=result.region,
