@@ -63,7 +63,7 @@ class DemoTargets:
         return web.Response(text="received")
 
     async def _health(self, request: web.Request) -> web.Response:
-        return web.Response(text="ok")
+        return web.json_response({"status": "UP", "version": "1.4.2"})  # for the example's conditions
 
     async def _flaky(self, request: web.Request) -> web.Response:
         if (time.monotonic() - self._started) % FLAP_PERIOD < FLAP_PERIOD / 2:
