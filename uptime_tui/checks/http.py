@@ -12,6 +12,13 @@ Credentials in the URL (`https://user:pass@host/`) are taken out of it and sent 
 httpx derives from them. Set on the request, the header follows a redirect to the same origin and
 is dropped by httpx on one to another.
 
+`basic_auth` and `bearer_token` set that header the same way. A monitor that connects its own way
+(`ignore_tls`, a client certificate, one IP family, a proxy) gets a client of its own from the
+ProbeClient, shared by every monitor with the same `Connection`; the rest share one client.
+
+With conditions, the check records its facts (status, headers, and the body's first MiB when a
+condition reads it) for `checks.assertions` to judge.
+
 httpx is imported where a check needs it, not above: config loading reads the specs here.
 """
 
