@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from uptime_tui.checks.monitor_type import MonitorType
 from uptime_tui.checks.observation import Observation
 from uptime_tui.config.urls import http_url
-from uptime_tui.config.values import Reader, boolean, one_of, shown, status_ranges, text, text_mapping
+from uptime_tui.config.values import Reader, boolean, described, one_of, shown, status_ranges, text, text_mapping
 
 if TYPE_CHECKING:
     import httpx
@@ -118,7 +118,7 @@ def _request_settings(r: Reader, m: dict, path: tuple, kind: str) -> dict:
         r.problem(path, f"'url' is required for a {kind} monitor")
     return {
         "url": url,
-        "method": r.get(m, path, "method", lambda v: one_of(*HTTP_METHODS)(text(v).upper()), "GET"),
+        "method": r.get(m, path, "method", one_of(*HTTP_METHODS, uppercase=True), "GET"),
         "headers": r.get(m, path, "headers", text_mapping, {}),
         "body": r.get(m, path, "body", text),
         "accepted_status": r.get(m, path, "accepted_status", status_ranges, ((200, 399),)),
@@ -141,6 +141,7 @@ def _basic_auth(r: Reader, m: dict, path: tuple) -> tuple[str, str] | None:
     return r.get(auth, auth_path, "username", text, ""), r.get(auth, auth_path, "password", text, "")
 
 
+@described({"enum": [4, 6]})
 def ip_family(value) -> int:
     """4 or 6: connect over IPv4 or IPv6 only."""
     if value not in (4, 6) or isinstance(value, bool):

@@ -9,6 +9,7 @@ import sys
 
 from uptime_tui import __version__
 from uptime_tui.cli import audit as cli_audit
+from uptime_tui.cli import schema as cli_schema
 from uptime_tui.cli.exits import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from uptime_tui.config import Config, ConfigInvalid, find_config_path, load_config
 
@@ -84,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_notify.add_parser(commands, _common_options)
     cli_audit.add_parser(commands, _common_options)
     cli_heartbeats.add_parser(commands, _common_options)
+    cli_schema.add_parser(commands)
     return parser
 
 
@@ -106,6 +108,8 @@ def _run(args) -> int:
         return run_serve(args)
     if command == "audit":
         return cli_audit.run(args, open_store)
+    if command == "schema":
+        return cli_schema.run(args)
     if command == "notify":
         from uptime_tui.cli import notify as cli_notify
 

@@ -20,7 +20,7 @@ from uptime_tui.config import limits
 from uptime_tui import events
 from uptime_tui.config.urls import http_url, listen_address, slug, url_token
 from uptime_tui.config.values import (
-    Reader, boolean, cron, duration_in, identifier, integer, one_of, text, text_list, timezone, window_time,
+    Reader, boolean, cron, duration_in, identifier, integer, one_of, text, text_list, timezone, window_time_in,
 )
 
 SECTIONS = ("settings", "monitors", "heartbeats", "channels", "policies", "maintenance", "api_keys")
@@ -152,13 +152,17 @@ def _monitor(r: Reader, value: Any, path: tuple) -> c.Monitor | None:
     )
 
 
+# One condition in the JSON Schema (config.json_schema): `conditions.condition` parses it.
+CONDITION = {"type": "string", "description": "FACT OPERATOR VALUE, such as status == 200 or response_time < 300ms"}
+
+
 def _conditions(r: Reader, m: dict, path: tuple, monitor_type) -> tuple:
     """Each condition parsed once, here; a bad one reported at its own line, with a fact its type
     never records among them (`dns.rcode` on an http monitor would never hold)."""
     from uptime_tui.config.conditions import condition, conditions_of
 
     found = []
-    for i, raw in enumerate(r.items(m.get("conditions"), path + ("conditions",))):
+    for i, raw in enumerate(r.items(m.get("conditions"), path + ("conditions",), each=CONDITION)):
         try:
             parsed = condition(raw)
         except ValueError as exc:
@@ -295,8 +299,8 @@ def _maintenance(r: Reader, value: Any, path: tuple) -> c.MaintenanceWindow | No
     if "monitors" not in m and "tags" not in m:
         r.problem(path, "a window needs 'monitors' or 'tags' to apply to")
     zone = r.get(m, path, "timezone", timezone, "UTC")
-    start = r.get(m, path, "start", lambda v: window_time(v, zone))
-    end = r.get(m, path, "end", lambda v: window_time(v, zone))
+    start = r.get(m, path, "start", window_time_in(zone))
+    end = r.get(m, path, "end", window_time_in(zone))
     if start and end and end <= start:
         r.problem(path + ("end",), "the window must end after it starts")
     return c.MaintenanceWindow(

@@ -11,7 +11,7 @@ import re
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from uptime_tui.config.values import port, shown, text
+from uptime_tui.config.values import described, port, shown, text
 
 _URL_SAFE = re.compile(r"[A-Za-z0-9._~-]+")  # RFC 3986's unreserved characters
 _SLUG = re.compile(r"[a-z0-9_-]{1,100}")  # what Healthchecks accepts as a slug
@@ -19,6 +19,8 @@ _SLUG = re.compile(r"[a-z0-9_-]{1,100}")  # what Healthchecks accepts as a slug
 _HOST_LABEL = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
 
 
+@described({"type": "string", "pattern": r"^.+:[0-9]{1,5}$", "examples": ["127.0.0.1:8787"],
+            "description": "host:port to listen on, such as 127.0.0.1:8787 or [::1]:8787"})
 def listen_address(value: Any) -> tuple[str, int]:
     """'127.0.0.1:8787' -> ('127.0.0.1', 8787); '[::1]:8787' -> ('::1', 8787)."""
     address = text(value)
@@ -30,6 +32,7 @@ def listen_address(value: Any) -> tuple[str, int]:
     return host.strip("[]"), port(int(port_text))
 
 
+@described({"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://", "format": "uri"})
 def http_url(value: Any) -> str:
     """An http:// or https:// URL with a valid host (and a port in range, if it has one)."""
     url = text(value)
@@ -45,6 +48,7 @@ def http_url(value: Any) -> str:
     return url
 
 
+@described({"type": "string", "minLength": 1, "pattern": "^(?!.*://)"})
 def hostname(value: Any) -> str:
     """A host name (international ones too) or an IP address: not a URL, not host:port."""
     host = text(value)
@@ -81,6 +85,8 @@ def url_token(min_length: int) -> Callable[[Any], str]:
     """A secret that is a segment of a ping URL: URL-safe characters only (letters, digits and
     - . _ ~), so it reads the same in every client and shell. Never echoed."""
 
+    @described({"type": "string", "minLength": min_length, "pattern": f"^{_URL_SAFE.pattern}$",
+                "description": f"A secret of at least {min_length} URL-safe characters (letters, digits, - . _ ~)"})
     def parse(value: Any) -> str:
         token = text(value)
         if len(token) < min_length:
@@ -93,6 +99,7 @@ def url_token(min_length: int) -> Callable[[Any], str]:
     return parse
 
 
+@described({"type": "string", "pattern": f"^{_SLUG.pattern}$"})
 def slug(value: Any) -> str:
     """A Healthchecks slug: lowercase letters, digits, '-' and '_', at most 100 characters."""
     result = text(value)

@@ -5,6 +5,9 @@ a person can act on; durations and numbers are read within the ranges in `config
 refused value is echoed cut short (`shown`). The `Reader` applies parsers to mapping keys and
 records each failure with the position of the offending value, so validation goes on and reports
 everything at once.
+
+Every parser also carries `json_schema`, a JSON Schema fragment of the raw YAML values it takes
+(`described`), from which `config.json_schema` builds the schema editors check the file with.
 """
 
 from __future__ import annotations
@@ -34,9 +37,34 @@ def render_path(path: tuple) -> str:
 
 # --- value parsers -------------------------------------------------------------------------------
 
+def described(schema: dict) -> Callable[[Callable], Callable]:
+    """Give a parser `json_schema`: the JSON Schema of the raw YAML values it accepts, for editors
+    (config.json_schema; a fragment without a description gets the docstring's first line there)."""
+
+    def attach(parse: Callable) -> Callable:
+        parse.json_schema = schema
+        return parse
+
+    return attach
+
+
+def like(parse: Callable) -> dict:
+    """A parser's schema without its description, for a parser that wraps it (`webhook_url`)."""
+    return {key: value for key, value in parse.json_schema.items() if key != "description"}
+
+
 DURATION_EXAMPLES = "30s, 5m, 1h30m or 2d"
+# The duration grammar below as a JSON Schema pattern (ECMA-262): spaces may sit between the parts.
+_DURATION_TEXT = r"^\s*(?:[0-9][0-9 ]*(?:\.[0-9 ]*[0-9])? *(?:ms|s|m|h|d|w) *)+\s*$"
+_TEXT = {"anyOf": [{"type": "string", "minLength": 1}, {"type": "number"}]}
 
 
+def _duration_schema(low: float = 0, high: float | None = None) -> dict:
+    seconds = {"type": "number", "minimum": low} | ({"maximum": high} if high is not None else {})
+    return {"anyOf": [{"type": "string", "pattern": _DURATION_TEXT}, seconds]}
+
+
+@described(_duration_schema() | {"description": f"A duration such as {DURATION_EXAMPLES} (a bare number is seconds)"})
 def duration(value: Any) -> float:
     """'30s', '5m', '1h30m', '2d', '500ms' (or a bare number of seconds) -> seconds; finite, not negative.
 
@@ -70,7 +98,10 @@ def duration(value: Any) -> float:
 def duration_in(bounds: tuple[float, float]) -> Callable[[Any], float]:
     """A duration from `low` to `high` seconds (the ranges are in config.limits)."""
     low, high = bounds
+    span = f"from {human_duration(low)} to {human_duration(high)}" if low else f"up to {human_duration(high)}"
 
+    @described(_duration_schema(low, high) | {"description": f"A duration {span}, such as {DURATION_EXAMPLES}"
+                                                             " (a bare number is seconds)"})
     def parse(value: Any) -> float:
         seconds = duration(value)
         if seconds < low:
@@ -90,6 +121,7 @@ def human_duration(seconds: float) -> str:
     return f"{seconds * 1000:g}ms" if seconds < 1 else f"{seconds:g}s"
 
 
+@described(_TEXT)
 def text(value: Any) -> str:
     """A non-empty string (numbers are accepted and turned into text)."""
     if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
@@ -100,6 +132,7 @@ def text(value: Any) -> str:
     return result
 
 
+@described({"anyOf": [{"type": "string", "pattern": _ID.pattern}, {"type": "integer", "minimum": 0}]})
 def identifier(value: Any) -> str:
     """An id: letters, digits, and _ . : - ; at most 128 characters."""
     result = text(value)
@@ -108,6 +141,7 @@ def identifier(value: Any) -> str:
     return result
 
 
+@described({"type": "boolean"})
 def boolean(value: Any) -> bool:
     """true or false."""
     if not isinstance(value, bool):
@@ -117,7 +151,10 @@ def boolean(value: Any) -> bool:
 
 def integer(low: int, high: int | None = None) -> Callable[[Any], int]:
     """A whole number in [low, high]."""
+    bounds = {"minimum": low} | ({"maximum": high} if high is not None else {})
+    span = f"from {low} to {high}" if high is not None else f"at least {low}"
 
+    @described({"type": "integer", **bounds, "description": f"A whole number {span}"})
     def parse(value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(f"expected a whole number, got {_kind(value)}")
@@ -129,16 +166,20 @@ def integer(low: int, high: int | None = None) -> Callable[[Any], int]:
     return parse
 
 
+@described({"type": "integer", "minimum": limits.PORT[0], "maximum": limits.PORT[1]})
 def port(value: Any) -> int:
     """A TCP port, 1-65535."""
     return integer(*limits.PORT)(value)
 
 
-def one_of(*choices: str) -> Callable[[Any], str]:
-    """One of a fixed set of words; suggests the nearest on a typo."""
+def one_of(*choices: str, uppercase: bool = False) -> Callable[[Any], str]:
+    """One of a fixed set of words; suggests the nearest on a typo. With `uppercase`, the words
+    are upper case and read in any case (HTTP methods)."""
+    words = [*choices, *(c.lower() for c in choices)] if uppercase else list(choices)
 
+    @described({"enum": words, "description": f"One of {', '.join(choices)}"})
     def parse(value: Any) -> str:
-        word = text(value)
+        word = text(value).upper() if uppercase else text(value)
         if word not in choices:
             raise ValueError(f"{shown(word)} is not one of {', '.join(choices)}{_suggestion(word, choices)}")
         return word
@@ -146,6 +187,7 @@ def one_of(*choices: str) -> Callable[[Any], str]:
     return parse
 
 
+@described({"anyOf": [_TEXT, {"type": "array", "items": _TEXT}]})
 def text_list(value: Any) -> tuple:
     """A list of strings (a single string is a list of one)."""
     if isinstance(value, str):
@@ -155,6 +197,7 @@ def text_list(value: Any) -> tuple:
     return tuple(text(v) for v in value)
 
 
+@described({"type": "object", "additionalProperties": _TEXT})
 def text_mapping(value: Any) -> dict:
     """A mapping of text to text (HTTP headers)."""
     if not isinstance(value, dict):
@@ -162,6 +205,7 @@ def text_mapping(value: Any) -> dict:
     return {str(k): text(v) for k, v in value.items()}
 
 
+@described({"type": "string", "minLength": 1, "examples": ["UTC", "Europe/Berlin"]})
 def timezone(value: Any) -> str:
     """An IANA time zone name such as Europe/Berlin."""
     name = text(value)
@@ -172,6 +216,7 @@ def timezone(value: Any) -> str:
     return name
 
 
+@described({"type": "string", "minLength": 1, "examples": ["30 2 * * *", "0 3 * * SUN"]})
 def cron(value: Any) -> str:
     """A five-field cron expression, checked by cronsim (the parser Healthchecks uses)."""
     from cronsim import CronSim, CronSimError
@@ -184,6 +229,12 @@ def cron(value: Any) -> str:
     return expression
 
 
+_STATUS = {"anyOf": [{"type": "integer", "minimum": 100, "maximum": 599},
+                     {"type": "string", "pattern": r"^\s*[0-9]{1,3}\s*(?:-\s*(?:[0-9]{1,3}\s*)?)?$"}]}
+
+
+@described({"anyOf": [_STATUS, {"type": "array", "items": _STATUS}],
+            "description": 'HTTP status codes: 200, "200-299", or a list of them'})
 def status_ranges(value: Any) -> tuple:
     """[200, "200-299", 301] -> ((200, 200), (200, 299), (301, 301))."""
     items = value if isinstance(value, list) else [value]
@@ -199,6 +250,17 @@ def status_ranges(value: Any) -> tuple:
             raise ValueError(f"status codes run from 100 to 599 (low first), got {shown(item)}")
         ranges.append((lo, hi))
     return tuple(ranges)
+
+
+def window_time_in(zone: str) -> Callable[[Any], datetime]:
+    """`window_time` in a window's time zone, as a parser."""
+
+    @described({"type": "string", "examples": ["2026-12-05 22:00", "2026-12-05T22:00:00Z"],
+                "description": "An ISO 8601 time; without an offset, read in the window's time zone"})
+    def parse(value: Any) -> datetime:
+        return window_time(value, zone)
+
+    return parse
 
 
 def window_time(value: Any, zone: str) -> datetime:
@@ -270,8 +332,9 @@ class Reader:
                 self.problem(path, f"'{key}' is required")
         return value
 
-    def items(self, value: Any, path: tuple) -> list:
-        """The entries of a list section (missing -> empty)."""
+    def items(self, value: Any, path: tuple, each: dict | None = None) -> list:
+        """The entries of a list section (missing -> empty). `each` is the JSON Schema of one entry
+        when the entries are not read through this reader (conditions), for config.json_schema."""
         if value is None:
             return []
         if not isinstance(value, list):

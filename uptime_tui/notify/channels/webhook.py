@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from uptime_tui import __version__
 from uptime_tui.config.urls import http_url
-from uptime_tui.config.values import Reader, text, text_mapping
+from uptime_tui.config.values import Reader, described, like, text, text_mapping
 from uptime_tui.notify import render
 from uptime_tui.notify.channels.kind import ChannelKind, ChannelSender, Message
 from uptime_tui.notify.plan import SendResult
@@ -63,6 +63,7 @@ def read(r: Reader, m: dict, path: tuple) -> WebhookSpec | None:
     )
 
 
+@described(like(http_url))
 def webhook_url(value: Any) -> str:
     """An http(s) URL; a refused one is never echoed (webhook URLs often carry a token)."""
     try:
