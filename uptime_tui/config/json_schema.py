@@ -37,6 +37,7 @@ from uptime_tui.config.values import Reader
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 TITLE = "uptime-tui configuration"
+# Defined once in the schema's $defs, referred to from every value that is not free text.
 ENV_REFERENCE = {"type": "string", "pattern": r"\$\{", "description": "${VAR} or ${VAR:-default}, from the environment"}
 ROUNDS = 8  # each round finds one more level of nesting; a config is about 6 levels deep
 _NOT_FREE_TEXT = {"pattern", "enum", "const", "format", "maxLength"}
@@ -98,7 +99,7 @@ def _generate(types: tuple, kinds: tuple) -> tuple[dict, list[str]]:
     reader = _explore(document, reserved={("channels",): set(kinds)})
     builder = _Builder(reader, variants)
     root = builder.node((), "")
-    return {"$schema": DIALECT, "title": TITLE, **root}, builder.undescribed
+    return {"$schema": DIALECT, "title": TITLE, **root, "$defs": {"env": ENV_REFERENCE}}, builder.undescribed
 
 
 def _explore(document: dict, reserved: dict) -> ShapeReader:
@@ -139,7 +140,7 @@ def _at(document: Any, path: tuple) -> Any:
 
 def _constant(default: Any, mapping: dict) -> Any:
     """`default` when it is a JSON constant; not when taken from the entry (a name defaults to its id)."""
-    if default is None or any(type(v) is type(default) and v == default for v in mapping.values()):
+    if default in (None, "") or any(type(v) is type(default) and v == default for v in mapping.values()):
         return _NO_DEFAULT
     try:  # a tuple is the parsed value, not what the YAML says (listen, accepted_status)
         return default if json.loads(json.dumps(default, allow_nan=False)) == default else _NO_DEFAULT
@@ -206,7 +207,10 @@ class _Builder:
 def _with_env(schema: dict) -> dict:
     """The one place `${VAR}` is allowed for: a value that is not free text may be written as a
     reference, expanded (and typed: `port: ${PORT}` is a number) before the validator reads it."""
-    return schema if _takes_any_text(schema) else {"anyOf": [schema, ENV_REFERENCE]}
+    if _takes_any_text(schema):
+        return schema
+    branches = schema.pop("anyOf") if list(schema) == ["anyOf"] else [schema]
+    return {"anyOf": [*branches, {"$ref": "#/$defs/env"}]}
 
 
 def _takes_any_text(schema: dict) -> bool:
