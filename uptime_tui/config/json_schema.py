@@ -25,6 +25,7 @@ The registries sit above config in the layers, so the caller names the types and
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 from typing import Any, Iterable
@@ -99,7 +100,8 @@ def _generate(types: tuple, kinds: tuple) -> tuple[dict, list[str]]:
     reader = _explore(document, reserved={("channels",): set(kinds)})
     builder = _Builder(reader, variants)
     root = builder.node((), "")
-    return {"$schema": DIALECT, "title": TITLE, **root, "$defs": {"env": ENV_REFERENCE}}, builder.undescribed
+    schema = {"$schema": DIALECT, "title": TITLE, **root, "$defs": {"env": ENV_REFERENCE}}
+    return copy.deepcopy(schema), builder.undescribed  # the parsers' fragments stay theirs
 
 
 def _explore(document: dict, reserved: dict) -> ShapeReader:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
@@ -81,6 +82,7 @@ def host_problem(host: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=16)
 def url_token(min_length: int) -> Callable[[Any], str]:
     """A secret that is a segment of a ping URL: URL-safe characters only (letters, digits and
     - . _ ~), so it reads the same in every client and shell. Never echoed."""

@@ -16,6 +16,7 @@ import difflib
 import math
 import re
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -95,6 +96,7 @@ def duration(value: Any) -> float:
     return seconds
 
 
+@lru_cache(maxsize=256)  # one parser (and schema) per range, not per value read
 def duration_in(bounds: tuple[float, float]) -> Callable[[Any], float]:
     """A duration from `low` to `high` seconds (the ranges are in config.limits)."""
     low, high = bounds
@@ -149,6 +151,7 @@ def boolean(value: Any) -> bool:
     return value
 
 
+@lru_cache(maxsize=256)
 def integer(low: int, high: int | None = None) -> Callable[[Any], int]:
     """A whole number in [low, high]."""
     bounds = {"minimum": low} | ({"maximum": high} if high is not None else {})
@@ -172,6 +175,7 @@ def port(value: Any) -> int:
     return integer(*limits.PORT)(value)
 
 
+@lru_cache(maxsize=256)
 def one_of(*choices: str, uppercase: bool = False) -> Callable[[Any], str]:
     """One of a fixed set of words; suggests the nearest on a typo. With `uppercase`, the words
     are upper case and read in any case (HTTP methods)."""
@@ -252,6 +256,7 @@ def status_ranges(value: Any) -> tuple:
     return tuple(ranges)
 
 
+@lru_cache(maxsize=256)
 def window_time_in(zone: str) -> Callable[[Any], datetime]:
     """`window_time` in a window's time zone, as a parser."""
 
