@@ -20,7 +20,8 @@ _SLUG = re.compile(r"[a-z0-9_-]{1,100}")  # what Healthchecks accepts as a slug
 _HOST_LABEL = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
 
 
-@described({"type": "string", "pattern": r"^.+:[0-9]{1,5}$", "examples": ["127.0.0.1:8787"],
+@described({"type": "string", "pattern": r"^.+:[0-9]{1,5}$", "patternErrorMessage": "host:port such as 127.0.0.1:8787",
+            "examples": ["127.0.0.1:8787"],
             "description": "host:port to listen on, such as 127.0.0.1:8787 or [::1]:8787"})
 def listen_address(value: Any) -> tuple[str, int]:
     """'127.0.0.1:8787' -> ('127.0.0.1', 8787); '[::1]:8787' -> ('::1', 8787)."""
@@ -33,7 +34,8 @@ def listen_address(value: Any) -> tuple[str, int]:
     return host.strip("[]"), port(int(port_text))
 
 
-@described({"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://", "format": "uri"})
+@described({"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://", "format": "uri",
+            "patternErrorMessage": "an http:// or https:// URL"})
 def http_url(value: Any) -> str:
     """An http:// or https:// URL with a valid host (and a port in range, if it has one)."""
     url = text(value)
@@ -49,7 +51,7 @@ def http_url(value: Any) -> str:
     return url
 
 
-@described({"type": "string", "minLength": 1, "pattern": "^(?!.*://)"})
+@described({"type": "string", "minLength": 1, "pattern": "^(?!.*://)", "patternErrorMessage": "a host name, not a URL"})
 def hostname(value: Any) -> str:
     """A host name (international ones too) or an IP address: not a URL, not host:port."""
     host = text(value)
@@ -88,6 +90,7 @@ def url_token(min_length: int) -> Callable[[Any], str]:
     - . _ ~), so it reads the same in every client and shell. Never echoed."""
 
     @described({"type": "string", "minLength": min_length, "pattern": f"^{_URL_SAFE.pattern}$",
+                "patternErrorMessage": "letters, digits, '-', '.', '_' and '~' only",
                 "description": f"A secret of at least {min_length} URL-safe characters (letters, digits, - . _ ~)"})
     def parse(value: Any) -> str:
         token = text(value)
@@ -101,7 +104,8 @@ def url_token(min_length: int) -> Callable[[Any], str]:
     return parse
 
 
-@described({"type": "string", "pattern": f"^{_SLUG.pattern}$"})
+@described({"type": "string", "pattern": f"^{_SLUG.pattern}$",
+            "patternErrorMessage": "lowercase letters, digits, '-' and '_' (at most 100)"})
 def slug(value: Any) -> str:
     """A Healthchecks slug: lowercase letters, digits, '-' and '_', at most 100 characters."""
     result = text(value)

@@ -62,7 +62,9 @@ _TEXT = {"anyOf": [{"type": "string", "minLength": 1}, {"type": "number"}]}
 
 def _duration_schema(low: float = 0, high: float | None = None) -> dict:
     seconds = {"type": "number", "minimum": low} | ({"maximum": high} if high is not None else {})
-    return {"anyOf": [{"type": "string", "pattern": _DURATION_TEXT}, seconds]}
+    # patternErrorMessage: what yaml-language-server says instead of quoting the pattern
+    text = {"type": "string", "pattern": _DURATION_TEXT, "patternErrorMessage": f"a duration such as {DURATION_EXAMPLES}"}
+    return {"anyOf": [text, seconds]}
 
 
 @described(_duration_schema() | {"description": f"A duration such as {DURATION_EXAMPLES} (a bare number is seconds)"})
@@ -134,7 +136,9 @@ def text(value: Any) -> str:
     return result
 
 
-@described({"anyOf": [{"type": "string", "pattern": _ID.pattern}, {"type": "integer", "minimum": 0}]})
+@described({"anyOf": [{"type": "string", "pattern": _ID.pattern, "patternErrorMessage": "letters, digits, '_', '.',"
+                                                                                   " ':', '-' (at most 128)"},
+                      {"type": "integer", "minimum": 0}]})
 def identifier(value: Any) -> str:
     """An id: letters, digits, and _ . : - ; at most 128 characters."""
     result = text(value)
@@ -234,7 +238,8 @@ def cron(value: Any) -> str:
 
 
 _STATUS = {"anyOf": [{"type": "integer", "minimum": 100, "maximum": 599},
-                     {"type": "string", "pattern": r"^\s*[0-9]{1,3}\s*(?:-\s*(?:[0-9]{1,3}\s*)?)?$"}]}
+                     {"type": "string", "pattern": r"^\s*[0-9]{1,3}\s*(?:-\s*(?:[0-9]{1,3}\s*)?)?$",
+                      "patternErrorMessage": "a status code such as 200 or a range such as 200-399"}]}
 
 
 @described({"anyOf": [_STATUS, {"type": "array", "items": _STATUS}],
