@@ -63,8 +63,8 @@ _TEXT = {"anyOf": [{"type": "string", "minLength": 1}, {"type": "number"}]}
 def _duration_schema(low: float = 0, high: float | None = None) -> dict:
     seconds = {"type": "number", "minimum": low} | ({"maximum": high} if high is not None else {})
     # patternErrorMessage: what yaml-language-server says instead of quoting the pattern
-    text = {"type": "string", "pattern": _DURATION_TEXT, "patternErrorMessage": f"a duration such as {DURATION_EXAMPLES}"}
-    return {"anyOf": [text, seconds]}
+    written = {"type": "string", "pattern": _DURATION_TEXT, "patternErrorMessage": f"a duration such as {DURATION_EXAMPLES}"}
+    return {"anyOf": [written, seconds]}
 
 
 @described(_duration_schema() | {"description": f"A duration such as {DURATION_EXAMPLES} (a bare number is seconds)"})
