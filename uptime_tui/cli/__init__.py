@@ -80,12 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("path", nargs="?", metavar="PATH", help="the file to check (default: --config)")
     _common_options(check, top_level=False)
     from uptime_tui.cli import heartbeats as cli_heartbeats
+    from uptime_tui.cli import importing as cli_importing
     from uptime_tui.cli import notify as cli_notify
 
     cli_notify.add_parser(commands, _common_options)
     cli_audit.add_parser(commands, _common_options)
     cli_heartbeats.add_parser(commands, _common_options)
     cli_schema.add_parser(commands)
+    cli_importing.add_parser(commands)
     return parser
 
 
@@ -110,6 +112,10 @@ def _run(args) -> int:
         return cli_audit.run(args, open_store)
     if command == "schema":
         return cli_schema.run(args)
+    if command == "import":
+        from uptime_tui.cli import importing as cli_importing
+
+        return cli_importing.run(args)
     if command == "notify":
         from uptime_tui.cli import notify as cli_notify
 
