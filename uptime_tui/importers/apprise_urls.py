@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
-from uptime_tui.importers.document import Document
+from uptime_tui.importers.document import Document, compose
 
 
 class Unsupported(Exception):
@@ -31,7 +31,7 @@ def webhook_url(doc: Document, service: str, url, where: str) -> str:
 
 def telegram(doc: Document, token, chat, where: str) -> str:
     ref = doc.secret("telegram_bot_token", _need(token, "Telegram bot token"), f"the Telegram bot token of {where}")
-    return f"tgram://{ref}/{quote(_need(chat, 'Telegram chat id'), safe='-@')}"
+    return compose("tgram://", ref, "/" + quote(_need(chat, "Telegram chat id"), safe="-@"))
 
 
 def pagerduty(doc: Document, integration_key, where: str) -> str:
@@ -39,23 +39,23 @@ def pagerduty(doc: Document, integration_key, where: str) -> str:
                      f"the PagerDuty integration key of {where}")
     # Apprise's PagerDuty service takes an API key beside the integration (routing) key.
     api = doc.secret("pagerduty_api_key", None, "a PagerDuty API key; Apprise needs one, the source had none")
-    return f"pagerduty://{key}@{api}"
+    return compose("pagerduty://", key, "@", api)
 
 
 def email(doc: Document, host, port, username, password, sender, to, where: str, secure: bool | None = None) -> str:
     host, to = _need(host, "mail server"), _need(to, "recipient")
     port = int(port or 587)
     scheme = "mailtos" if (secure if secure is not None else port != 25) else "mailto"
-    user = ""
+    user: list = []
     if username:
-        user = quote(str(username), safe="")
+        user = [quote(str(username), safe="")]
         if password:
-            user += ":" + doc.secret("smtp_password", str(password), f"the SMTP password of {where}")
-        user += "@"
+            user += [":", doc.secret("smtp_password", str(password), f"the SMTP password of {where}")]
+        user.append("@")
     query = f"?to={quote(str(to), safe='@,')}"
     if sender:
         query += f"&from={quote(str(sender), safe='@')}"
-    return f"{scheme}://{user}{host}:{port}{query}"
+    return compose(f"{scheme}://", *user, f"{host}:{port}{query}")
 
 
 def ntfy(doc: Document, server, topic, token, where: str) -> str:
@@ -63,7 +63,7 @@ def ntfy(doc: Document, server, topic, token, where: str) -> str:
     scheme = "ntfys" if parts.scheme == "https" else "ntfy"
     url = f"{scheme}://{parts.netloc or 'ntfy.sh'}/{quote(_need(topic, 'ntfy topic'), safe='')}"
     if token:
-        url += "?token=" + doc.secret("ntfy_token", str(token), f"the ntfy access token of {where}")
+        return compose(url, "?token=", doc.secret("ntfy_token", str(token), f"the ntfy access token of {where}"))
     return url
 
 
@@ -71,14 +71,14 @@ def gotify(doc: Document, server, token, where: str) -> str:
     parts = urlsplit(_need(server, "Gotify server URL"))
     scheme = "gotifys" if parts.scheme == "https" else "gotify"
     ref = doc.secret("gotify_token", _need(token, "Gotify application token"), f"the Gotify token of {where}")
-    return f"{scheme}://{parts.netloc}{parts.path.rstrip('/')}/{ref}"
+    return compose(f"{scheme}://{parts.netloc}{parts.path.rstrip('/')}/", ref)
 
 
 def pushover(doc: Document, user_key, app_token, where: str) -> str:
     user = doc.secret("pushover_user_key", _need(user_key, "Pushover user key"), f"the Pushover user key of {where}")
     app = doc.secret("pushover_app_token", _need(app_token, "Pushover application token"),
                      f"the Pushover application token of {where}")
-    return f"pover://{user}@{app}"
+    return compose("pover://", user, "@", app)
 
 
 def mattermost(doc: Document, url, where: str) -> str:
@@ -89,4 +89,4 @@ def mattermost(doc: Document, url, where: str) -> str:
         raise Unsupported("the Mattermost webhook URL is not of the form https://HOST/hooks/TOKEN")
     ref = doc.secret("mattermost_token", token, f"the Mattermost webhook token of {where}")
     scheme = "mmosts" if parts.scheme == "https" else "mmost"
-    return f"{scheme}://{parts.netloc}{prefix}/{ref}"
+    return compose(f"{scheme}://{parts.netloc}{prefix}/", ref)

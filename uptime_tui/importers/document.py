@@ -39,6 +39,7 @@ class Variable:
 class Entry:
     data: dict
     notes: list[str] = field(default_factory=list)
+    origin: object = None  # the source's key for it (Kuma's row id), for references between sections
 
 
 class Document:
@@ -51,8 +52,8 @@ class Document:
         self.variables: dict[str, Variable] = {}
         self._ids: set[str] = set()
 
-    def add(self, section: str, data: dict, notes: list[str] | None = None) -> Entry:
-        entry = Entry(data, list(notes or ()))
+    def add(self, section: str, data: dict, notes: list[str] | None = None, origin: object = None) -> Entry:
+        entry = Entry(data, list(notes or ()), origin)
         self.sections[section].append(entry)
         return entry
 
@@ -112,6 +113,11 @@ class Document:
                 dumped = yaml.safe_dump([_literal(entry.data)], sort_keys=False, allow_unicode=True, width=100)
                 lines += ["  " + line for line in dumped.rstrip("\n").splitlines()]
         return "\n".join(lines) + "\n"
+
+
+def compose(*parts: str) -> Ref:
+    """A string of literal parts (escaped) and references (kept), such as an Apprise URL."""
+    return Ref("".join(p if isinstance(p, Ref) else _escape(str(p)) for p in parts))
 
 
 def _escape(text: str) -> str:

@@ -57,7 +57,7 @@ def _endpoint(doc: Document, e: dict, channels: dict) -> None:
     mid = doc.unique_id(f"{group}-{name}" if group else name, "endpoint")
     data = {"id": mid, "name": name}
     url = doc.source_text(str(e["url"]), where)
-    kind = _type_and_target(e, url, data, notes)
+    kind = _type_and_target(doc, e, url, data, notes, where)
     data = {"id": mid, "name": name, "type": kind, **{k: v for k, v in data.items() if k not in ("id", "name")}}
     interval = _interval(e.get("interval", "60s"), notes)
     if interval:
@@ -97,7 +97,7 @@ def _endpoint(doc: Document, e: dict, channels: dict) -> None:
                                   " our http monitors record no certificate, tls monitors do"])
 
 
-def _type_and_target(e: dict, url: str, data: dict, notes: list) -> str:
+def _type_and_target(doc: Document, e: dict, url: str, data: dict, notes: list, where: str) -> str:
     """Our type for the endpoint, with its target keys set in `data`."""
     if isinstance(e.get("dns"), dict):
         dns = e["dns"]
@@ -114,9 +114,9 @@ def _type_and_target(e: dict, url: str, data: dict, notes: list) -> str:
         if e.get("method") and str(e["method"]).upper() != "GET":
             data["method"] = str(e["method"]).upper()
         if e.get("headers"):
-            data["headers"] = {str(k): str(v) for k, v in e["headers"].items()}
+            data["headers"] = {str(k): doc.source_text(str(v), where) for k, v in e["headers"].items()}
         if e.get("body"):
-            data["body"] = str(e["body"])
+            data["body"] = doc.source_text(str(e["body"]), where)
         client = e.get("client") or {}
         if client.get("insecure"):
             data["ignore_tls"] = True
