@@ -248,6 +248,8 @@ def test_kuma_monitors_notifications_tags_and_maintenance(kuma):
     assert entry(doc, "channels", "kuma-Telegram")["apprise"] == ["tgram://${TELEGRAM_BOT_TOKEN}/-100123"]
     assert entry(doc, "maintenance", "kuma-Migration")["start"] == "2026-12-05 22:00"
     assert entry(doc, "maintenance", "kuma-Backups")["schedule"] == "0 2 * * 1,3"
+    assert entry(doc, "maintenance", "kuma-Weekly-patch") | {"monitors": None} == {
+        "id": "kuma-Weekly-patch", "monitors": None, "schedule": "0 3 * * 0", "duration": "1h", "timezone": "UTC"}
 
 
 def test_kuma_refuses_a_text_file(tmp_path):

@@ -95,7 +95,7 @@ NOTIFICATIONS = [  # (id, name, active, is_default, config)
 MAINTENANCE = [  # (id, title, strategy, extra columns, monitor ids)
     (1, "Migration", "single", {"start_date": "2026-12-05 22:00:00", "end_date": "2026-12-06 01:00:00",
                                 "timezone": "Europe/Berlin"}, [1, 2]),
-    (2, "Weekly patch", "cron", {"cron": "0 3 * * 0", "duration": 60, "timezone": "UTC"}, [4]),
+    (2, "Weekly patch", "cron", {"cron": "0 3 * * 0", "duration": 3600, "timezone": "UTC"}, [4]),
     (3, "Backups", "recurring-weekday", {"start_time": "02:00", "end_time": "03:30", "weekdays": "[1, 3]"}, [7]),
     (4, "Freeze", "manual", {}, [1]),
     (5, "Status page only", "single", {"start_date": "2026-12-01 00:00:00", "end_date": "2026-12-02 00:00:00"}, []),

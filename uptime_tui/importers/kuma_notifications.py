@@ -118,7 +118,7 @@ def _timing(row: dict, notes: list) -> dict | None:
     if strategy == "single" and row["start_date"] and row["end_date"]:
         return {"start": _minute(row["start_date"]), "end": _minute(row["end_date"])}
     if strategy == "cron" and row.get("cron") and row.get("duration"):
-        return {"schedule": row["cron"], "duration": seconds(int(row["duration"]) * 60)}
+        return {"schedule": row["cron"], "duration": seconds(int(row["duration"]))}  # Kuma keeps seconds
     start, end = _clock(row.get("start_time")), _clock(row.get("end_time"))
     if strategy in ("recurring-weekday", "recurring-day-of-month") and start and end:
         minutes = (end[0] * 60 + end[1] - start[0] * 60 - start[1]) % (24 * 60) or 24 * 60
