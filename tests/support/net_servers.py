@@ -13,6 +13,8 @@ from aiohttp import web
 
 from support.network import free_port
 
+HEADERS = web.AppKey("headers", list)  # each upgrade request's headers, for the test to read
+
 
 @contextlib.asynccontextmanager
 async def ssh_server(host_key):
@@ -72,14 +74,14 @@ def smtp_server(tls_context: ssl.SSLContext | None = None):
 
 
 @contextlib.asynccontextmanager
-async def websocket_server():
-    """An aiohttp server: /ws answers "pong" to "ping" and echoes anything else; /hangup closes
+async def websocket_server(tls_context: ssl.SSLContext | None = None):
+    """An aiohttp server (over TLS with `tls_context`): /ws answers "pong" to "ping" and echoes anything else; /hangup closes
     without a reply; any other path is a 404."""
 
     async def answer(request):
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        request.app["headers"].append(dict(request.headers))
+        request.app[HEADERS].append(dict(request.headers))
         async for message in ws:
             await ws.send_str("pong" if message.data == "ping" else message.data)
         return ws
@@ -92,15 +94,15 @@ async def websocket_server():
         return ws
 
     app = web.Application()
-    app["headers"] = []
+    app[HEADERS] = []
     app.router.add_get("/ws", answer)
     app.router.add_get("/hangup", hang_up)
     runner = web.AppRunner(app)
     await runner.setup()
     ws_port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", ws_port).start()
+    await web.TCPSite(runner, "127.0.0.1", ws_port, ssl_context=tls_context).start()
     try:
-        yield ws_port, app["headers"]
+        yield ws_port, app[HEADERS]
     finally:
         await runner.cleanup()
 
