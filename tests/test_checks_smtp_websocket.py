@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import ssl
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -37,6 +39,26 @@ def cafile(ca, tmp_path):
     path = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(path))
     return path
+
+
+@pytest.fixture
+async def failed_handshakes_expected():
+    """Let the server refuse a handshake quietly: in asyncio debug mode (python -X dev) each
+    failure also goes to the loop's exception handler, which the test runner turns into errors."""
+    loop = asyncio.get_running_loop()
+    previous = loop.get_exception_handler()
+
+    def handler(loop, context):
+        if isinstance(context.get("exception"), (ConnectionResetError, ssl.SSLError)):
+            return
+        if previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
+    yield
+    loop.set_exception_handler(previous)
 
 
 # --- smtp ------------------------------------------------------------------------------------
@@ -76,6 +98,22 @@ async def test_smtp_without_starttls_fails_unless_not_required():
     assert not required.success
     assert required.cause.startswith("the server does not offer STARTTLS")
     assert greeting.success and greeting.assertions == ((True, '"220 mail.test ESMTP uptime-tui-test"'),)
+
+
+async def test_smtp_refusing_greeting_and_a_hang_up_after_it():
+    async def greet(reader, writer, line: bytes):
+        writer.write(line)
+        await writer.drain()
+        await reader.readline()  # EHLO, left unanswered
+        writer.close()
+
+    refusing = await asyncio.start_server(lambda r, w: greet(r, w, b"554 no service here\r\n"), "127.0.0.1", 0)
+    hanging = await asyncio.start_server(lambda r, w: greet(r, w, b"220 mail.test ESMTP\r\n"), "127.0.0.1", 0)
+    async with refusing, hanging:
+        refused = await check(f"type: smtp, host: 127.0.0.1, port: {refusing.sockets[0].getsockname()[1]}")
+        hung_up = await check(f"type: smtp, host: 127.0.0.1, port: {hanging.sockets[0].getsockname()[1]}")
+    assert not refused.success and refused.cause == "SMTP 554 no service here"
+    assert not hung_up.success and hung_up.cause.startswith("server disconnected: "), hung_up.cause
 
 
 async def test_smtp_refused_port():
@@ -121,7 +159,7 @@ async def test_websocket_refused_port():
     assert not result.success and result.cause == "connection refused"
 
 
-async def test_websocket_over_tls_verifies_unless_ignore_tls(ca, cafile):
+async def test_websocket_over_tls_verifies_unless_ignore_tls(ca, cafile, failed_handshakes_expected):
     stranger = server_context(trustme.CA(), "127.0.0.1")
     async with websocket_server(server_context(ca, "127.0.0.1")) as (port, _):
         trusted = await check(f'type: websocket, url: "wss://127.0.0.1:{port}/ws", send: ping', cafile=cafile)

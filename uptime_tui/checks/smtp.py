@@ -79,8 +79,10 @@ async def probe(monitor: Monitor, client: ProbeClient, seen: Observation) -> Non
         else:
             seen.passed()
         await _quit(smtp)
-    except aiosmtplib.SMTPResponseException as exc:
+    except aiosmtplib.SMTPResponseException as exc:  # a refusal such as "554 no service"
         seen.failed(f"SMTP {exc.code} {exc.message}")
+    except aiosmtplib.SMTPServerDisconnected as exc:
+        seen.failed(f"server disconnected: {exc}")
     finally:
         smtp.close()  # after a timeout or error: no QUIT, which could wait as long again
 
