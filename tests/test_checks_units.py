@@ -158,8 +158,8 @@ async def test_nameserver_address(text, address):
 @pytest.mark.anyio
 async def test_unknown_type_fails_without_raising():
     async with ProbeClient() as client:
-        result = await run_check(monitor("smtp"), client, "eu")
-    assert not result.success and result.cause == "unknown monitor type 'smtp'"
+        result = await run_check(monitor("gopher"), client, "eu")
+    assert not result.success and result.cause == "unknown monitor type 'gopher'"
 
 
 def test_closed_probe_client_says_so():

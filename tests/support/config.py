@@ -16,7 +16,7 @@ COMMON = {f.name for f in dataclasses.fields(Monitor)}
 
 def monitor(type: str = "http", *, id: str = "m", name: str | None = None, **settings) -> Monitor:
     """`monitor("tcp", host="db", port=5432, interval=5)`: each setting goes to the monitor or to
-    its type's spec; a type without a spec here (`smtp`) gets none."""
+    its type's spec; a type without a spec here (`gopher`) gets none."""
     common = {k: v for k, v in settings.items() if k in COMMON}
     own = {k: v for k, v in settings.items() if k not in COMMON}
     spec = SPECS[type](**own) if type in SPECS else None

@@ -40,6 +40,13 @@ def trusted_context(cafile: str | os.PathLike | None = None) -> ssl.SSLContext:
     return context
 
 
+def dates_unchecked_context(cafile: str | os.PathLike | None = None) -> ssl.SSLContext:
+    """A context that verifies the chain and the host name but leaves the dates to the check."""
+    context = trusted_context(cafile)
+    context.verify_flags |= _X509_V_FLAG_NO_CHECK_TIME
+    return context
+
+
 class ClientCertificateError(Exception):
     """A monitor's client certificate or key could not be loaded; its text is the cause."""
 
@@ -83,13 +90,18 @@ class ProbeClient:
             raise ValueError(f"transport must be one of {TRANSPORTS}, not {transport!r}")
         self._cafile = cafile
         self.ssl_context = trusted_context(cafile)
-        self.certificate_context = trusted_context(cafile)
-        self.certificate_context.verify_flags |= _X509_V_FLAG_NO_CHECK_TIME
+        self.certificate_context = dates_unchecked_context(cafile)
         self.max_connections = max_connections
         self.transport = transport
         self._http: httpx.AsyncClient | None = None
         self._own_clients: dict = {}  # http Connection -> its client, for monitors that need one
         self._resolvers: dict[tuple[str, int], dns.asyncresolver.Resolver] = {}
+
+    @property
+    def cafile(self) -> str | os.PathLike | None:
+        """The extra CA file checks trust (None: the default trust store only), for drivers that
+        take trust as certificates rather than an SSLContext (gRPC)."""
+        return self._cafile
 
     @property
     def http(self) -> httpx.AsyncClient:
