@@ -7,7 +7,7 @@ out of its top-level imports (see `checks.monitor_type`).
 
 from __future__ import annotations
 
-from uptime_tui.checks import dns, http, tcp, tls
+from uptime_tui.checks import dns, http, mysql, ping, postgres, redis, tcp, tls
 from uptime_tui.checks.monitor_type import MonitorType
 
 TYPES: dict[str, MonitorType] = {}
@@ -23,6 +23,10 @@ register(http.KEYWORD)
 register(tcp.TCP)
 register(dns.DNS)
 register(tls.TLS)
+register(ping.PING)
+register(postgres.POSTGRES)
+register(mysql.MYSQL)
+register(redis.REDIS)
 
 
 def type_keys() -> tuple[str, ...]:
