@@ -118,10 +118,11 @@ def _cause(exc: Exception, where: DatabaseUrl, connected: bool) -> str | None:
     a connection error is named by the OS error it carries (refused, DNS)."""
     from redis import exceptions
 
-    if isinstance(exc, exceptions.AuthenticationError) or str(exc).startswith("WRONGPASS"):
-        return f'authentication failed for user "{where.user or "default"}"'
-    if str(exc).startswith("NOAUTH"):
+    refused = isinstance(exc, exceptions.AuthenticationError) or str(exc).startswith(("WRONGPASS", "NOAUTH"))
+    if refused and where.password is None:
         return "authentication required: put the password in the URL (redis://:password@host)"
+    if refused:
+        return f'authentication failed for user "{where.user or "default"}"'
     if isinstance(exc, exceptions.ConnectionError):
         return None if exc.__context__ is not None or exc.__cause__ is not None else str(exc)
     if isinstance(exc, exceptions.RedisError):
