@@ -127,7 +127,7 @@ def test_their_settings_are_read_and_refused_with_line_and_column(registered):
 
 
 def test_unregistered_they_are_unknown():
-    assert "c.yaml:3:11: monitors[0].type: 'always' is not one of http, keyword, tcp, dns, tls, ssh, grpc, smtp, websocket" in problems(YAML)
+    assert "c.yaml:3:11: monitors[0].type: 'always' is not one of http, keyword, tcp, dns, tls, ping, postgres, mysql, redis, ssh, grpc, smtp, websocket" in problems(YAML)
     assert "c.yaml:9:5: channels[0].memo: unknown key 'memo'" in problems(YAML)
 
 

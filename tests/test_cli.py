@@ -32,7 +32,7 @@ def test_every_subcommand_has_help(command):
 def test_check_config_accepts_the_example():
     result = run("check-config", "config.example.yaml")
     assert result.returncode == 0, result.stderr
-    assert "valid" in result.stdout and "monitors: 6" in result.stdout
+    assert "valid" in result.stdout and "monitors: 7" in result.stdout
 
 
 def test_check_config_takes_the_config_option_and_environment(tmp_path):

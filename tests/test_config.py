@@ -148,6 +148,6 @@ def test_a_key_of_another_monitor_type_is_refused_where_it_is_not_read():
   - {id: c, name: C, type: keyword, url: "http://127.0.0.1:9/", keyword: ok, record: A}
 """) == [
         "c.yaml:2:71: monitors[0].keyword: not a setting of http monitors, only of keyword monitors",
-        "c.yaml:3:57: monitors[1].url: not a setting of tcp monitors, only of http, keyword, tls and websocket monitors",
+        "c.yaml:3:57: monitors[1].url: not a setting of tcp monitors, only of http, keyword, tls, postgres, mysql, redis and websocket monitors",
         "c.yaml:4:78: monitors[2].record: unknown key 'record' (did you mean 'recovery'?)",
     ]

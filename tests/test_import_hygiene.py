@@ -10,14 +10,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 IO = ("peewee", "httpx", "aiohttp", "dns", "apprise", "textual")
+DRIVERS = ("icmplib", "psycopg", "aiomysql", "pymysql", "redis")  # the probes' own, loaded by a check
 
 CASES = {  # modules imported together -> libraries none of them may load
     "the pure rules and values": (
         "uptime_tui.rules.monitor_machine uptime_tui.rules.heartbeat_machine uptime_tui.rules.actions "
         "uptime_tui.rules.escalation_policy uptime_tui.rules.maintenance uptime_tui.events uptime_tui.audit "
         "uptime_tui.results uptime_tui.redaction uptime_tui.operator uptime_tui.ping_urls", IO),
-    "loading a config": ("uptime_tui.config", IO),
-    "the checks package, until a check runs": ("uptime_tui.checks uptime_tui.checks.registry", IO),
+    "loading a config": ("uptime_tui.config", IO + DRIVERS),
+    "the checks package, until a check runs": ("uptime_tui.checks uptime_tui.checks.registry", IO + DRIVERS),
     "the engine": ("uptime_tui.engine.service", ("aiohttp", "httpx", "dns", "apprise", "textual")),
     "the read layer": ("uptime_tui.queries.dashboard uptime_tui.queries.incidents uptime_tui.queries.audit "
                        "uptime_tui.queries.deliveries", ("aiohttp", "httpx", "apprise", "textual")),

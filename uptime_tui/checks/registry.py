@@ -7,7 +7,7 @@ out of its top-level imports (see `checks.monitor_type`).
 
 from __future__ import annotations
 
-from uptime_tui.checks import dns, grpc_health, http, smtp, ssh, tcp, tls, websocket
+from uptime_tui.checks import dns, grpc_health, http, mysql, ping, postgres, redis, smtp, ssh, tcp, tls, websocket
 from uptime_tui.checks.monitor_type import MonitorType
 
 TYPES: dict[str, MonitorType] = {}
@@ -23,6 +23,10 @@ register(http.KEYWORD)
 register(tcp.TCP)
 register(dns.DNS)
 register(tls.TLS)
+register(ping.PING)
+register(postgres.POSTGRES)
+register(mysql.MYSQL)
+register(redis.REDIS)
 register(ssh.SSH)
 register(grpc_health.GRPC)
 register(smtp.SMTP)

@@ -36,6 +36,8 @@ BURST = (1, 100)
 POLICY_REPEAT = (0, 1000)
 RETENTION_DAYS = (1, 36500)  # a century: `now - days` stays far inside datetime's range
 PORT = (1, 65535)
+PING_COUNT = (1, 10)  # echoes per check: ten at 0.2s apart still fit a short timeout
+PING_MAX_LOSS = (0, 100)  # percent of a check's echoes that may go unanswered
 
 # One-off maintenance windows: well inside datetime's range, so adding any duration above to
 # them (and converting them to any time zone) can never overflow.
