@@ -41,19 +41,23 @@ class StatusBar(Widget):
     """
     _text = Text()
     _tones: dict[str, Style] | None = None
+    _summary: Summary | None = None
 
     def render(self) -> Text:
         return self._text
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._tones = None  # a theme switch: resolve the tones again (at most once a second)
+        self._tones = None  # a theme switch: resolve the tones again
+        if self._summary is not None:  # and repaint now: the old theme's tones may not read on the new
+            self.call_later(self.show, self._summary)
 
     def _height(self, text: Text) -> int:
         return max(1, -(-text.cell_len // max(1, self.content_size.width)))
 
     def show(self, summary: Summary) -> None:
         """Repaint with new counts (only when they changed)."""
+        self._summary = summary
         if self._tones is None:
             self._tones = tone_styles(self.app, self.rich_style)
         tones = self._tones
