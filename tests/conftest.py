@@ -1,13 +1,17 @@
-"""Shared fixtures: the asyncio backend, and one fresh database per test on SQLite and PostgreSQL.
+"""Shared fixtures: the asyncio backend, one fresh database per test on SQLite and PostgreSQL,
+and a test certificate authority for the local TLS servers.
 
 A module that wants SQLite only overrides `database_url` with a SQLite file path.
 """
 
+import asyncio
 import os
+import ssl
 import uuid
 from urllib.parse import quote
 
 import pytest
+import trustme
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -80,3 +84,37 @@ def database(database_url):
     database = open_database(database_url)
     yield database
     database.close()
+
+
+@pytest.fixture(scope="session")
+def ca():
+    """A CA the local TLS servers' certificates are issued by (`ca.issue_cert("127.0.0.1")`)."""
+    return trustme.CA()
+
+
+@pytest.fixture
+def cafile(ca, tmp_path):
+    """The CA's certificate as a file, for a ProbeClient that trusts it."""
+    path = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return path
+
+
+@pytest.fixture
+async def failed_handshakes_expected():
+    """Let servers refuse handshakes quietly: in asyncio debug mode (python -X dev) each failure
+    is also reported to the loop's exception handler, which the test runner turns into errors."""
+    loop = asyncio.get_running_loop()
+    previous = loop.get_exception_handler()
+
+    def handler(loop, context):
+        if isinstance(context.get("exception"), (ConnectionResetError, ssl.SSLError)):
+            return
+        if previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
+    yield
+    loop.set_exception_handler(previous)

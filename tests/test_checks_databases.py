@@ -13,10 +13,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from support.config import loaded, refused
 from support.network import free_port
 from uptime_tui.checks import ProbeClient, registry, run_check
 from uptime_tui.checks.observation import Observation
-from uptime_tui.config import ConfigInvalid, parse_config
 
 pytestmark = pytest.mark.anyio
 
@@ -26,15 +26,11 @@ PASSWORD = "hunter2-sekret"
 
 
 def load(entry: str):
-    """The one monitor of a config whose only monitor's items are `entry` (a YAML flow mapping)."""
-    [monitor] = parse_config(f"monitors:\n  - {{id: d, timeout: 5s, {entry}}}\n", "c.yaml", {}).monitors
-    return monitor
+    return loaded(f"id: d, timeout: 5s, {entry}")
 
 
 def problems(entry: str) -> list[str]:
-    with pytest.raises(ConfigInvalid) as refused:
-        load(entry)
-    return [str(p) for p in refused.value.problems]
+    return refused(f"id: d, timeout: 5s, {entry}")
 
 
 async def check(monitor):

@@ -3,12 +3,10 @@ ignore_tls, a client certificate (mTLS), ip_family and a proxy."""
 
 from __future__ import annotations
 
-import asyncio
 import ssl
 import textwrap
 
 import pytest
-import trustme
 from aiohttp import web
 
 from uptime_tui.checks import ProbeClient, run_check
@@ -81,11 +79,6 @@ def test_auth_settings_are_checked_where_they_are_written():
     assert (7, "monitors[0].ip_family", "must be 4 or 6, got 5") in found
     assert (8, "monitors[0].client_key", "'client_key' goes with a 'client_cert'") in found
     assert any(line == 9 and path == "monitors[0].proxy" for line, path, _ in found)
-
-
-@pytest.fixture(scope="module")
-def ca():
-    return trustme.CA()
 
 
 async def test_ignore_tls_reaches_a_server_whose_certificate_is_not_trusted(echo, ca):

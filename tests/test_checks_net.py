@@ -13,7 +13,6 @@ import dns.rcode
 import dns.rdatatype
 import dns.rrset
 import pytest
-import trustme
 from aiohttp import web
 
 from uptime_tui.checks import ProbeClient, run_check
@@ -175,38 +174,6 @@ async def test_dns_silent_nameserver_times_out(silent_nameserver):
 
 
 # --- tls and https ---------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def ca():
-    return trustme.CA()
-
-
-@pytest.fixture
-def cafile(ca, tmp_path):
-    path = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(path))
-    return path
-
-
-@pytest.fixture
-async def failed_handshakes_expected():
-    """Let servers refuse handshakes quietly: in asyncio debug mode (python -X dev) each failure
-    is also reported to the loop's exception handler, which the test runner turns into errors."""
-    loop = asyncio.get_running_loop()
-    previous = loop.get_exception_handler()
-
-    def handler(loop, context):
-        if isinstance(context.get("exception"), (ConnectionResetError, ssl.SSLError)):
-            return
-        if previous is not None:
-            previous(loop, context)
-        else:
-            loop.default_exception_handler(context)
-
-    loop.set_exception_handler(handler)
-    yield
-    loop.set_exception_handler(previous)
 
 
 def _server_context(ca, *names, not_after=None) -> ssl.SSLContext:

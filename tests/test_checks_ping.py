@@ -9,7 +9,8 @@ import pytest
 from uptime_tui.checks import ProbeClient, run_check
 from uptime_tui.checks.observation import Observation
 from uptime_tui.checks.ping import PERMISSION_CAUSE, PING
-from uptime_tui.config import ConfigInvalid, parse_config
+
+from support.config import loaded, refused
 
 pytestmark = pytest.mark.anyio
 
@@ -19,15 +20,11 @@ SILENT = "198.51.100.1"
 
 
 def load(entry: str):
-    """The one monitor of a config whose monitor entry is `entry` (YAML flow mapping items)."""
-    [monitor] = parse_config(f"monitors:\n  - {{id: p, type: ping, {entry}}}\n", "c.yaml", {}).monitors
-    return monitor
+    return loaded(f"id: p, type: ping, {entry}")
 
 
 def problems(entry: str) -> list[str]:
-    with pytest.raises(ConfigInvalid) as refused:
-        load(entry)
-    return [str(p) for p in refused.value.problems]
+    return refused(f"id: p, type: ping, {entry}")
 
 
 async def check(monitor):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ssl
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -27,38 +26,6 @@ def monitor(yaml_entry: str):
 async def check(yaml_entry: str, cafile=None):
     async with ProbeClient(cafile=cafile) as client:
         return await run_check(monitor(yaml_entry), client, "eu")
-
-
-@pytest.fixture(scope="module")
-def ca():
-    return trustme.CA()
-
-
-@pytest.fixture
-def cafile(ca, tmp_path):
-    path = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(path))
-    return path
-
-
-@pytest.fixture
-async def failed_handshakes_expected():
-    """Let the server refuse a handshake quietly: in asyncio debug mode (python -X dev) each
-    failure also goes to the loop's exception handler, which the test runner turns into errors."""
-    loop = asyncio.get_running_loop()
-    previous = loop.get_exception_handler()
-
-    def handler(loop, context):
-        if isinstance(context.get("exception"), (ConnectionResetError, ssl.SSLError)):
-            return
-        if previous is not None:
-            previous(loop, context)
-        else:
-            loop.default_exception_handler(context)
-
-    loop.set_exception_handler(handler)
-    yield
-    loop.set_exception_handler(previous)
 
 
 # --- smtp ------------------------------------------------------------------------------------

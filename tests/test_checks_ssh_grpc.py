@@ -120,18 +120,6 @@ async def test_grpc_refused_port_names_the_code():
     assert not result.success and result.cause.startswith("UNAVAILABLE: ")
 
 
-@pytest.fixture(scope="module")
-def ca():
-    return trustme.CA()
-
-
-@pytest.fixture
-def cafile(ca, tmp_path):
-    path = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(path))
-    return path
-
-
 async def test_grpc_tls_trusts_the_given_ca_and_judges_the_dates(ca, cafile):
     soon = datetime.now(timezone.utc) + timedelta(days=3)
     async with grpc_health_server(STATUSES, ca.issue_cert("localhost", not_after=soon)) as port:
