@@ -420,7 +420,7 @@ async def test_the_heartbeat_screen_follows_pings_and_p_pauses_it(tmp_path):
         await until(pilot, lambda: incidents.rows, "its incident")
         await pilot.press("p")
         await until(pilot, lambda: Heartbeat.get(Heartbeat.key == "job").paused, "the pause")
-        await until(pilot, lambda: "‖ paused" in screen_text(app), "the status to follow")
+        await until(pilot, lambda: "‖ paused" in screen_text(app), "the status to follow", tries=500)
         await pilot.press("p")
         await until(pilot, lambda: not Heartbeat.get(Heartbeat.key == "job").paused, "the resumption")
         await pilot.press("enter")  # its incident
