@@ -13,12 +13,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from uptime_tui.checks.monitor_type import MonitorType
 from uptime_tui.checks.observation import Observation
-from uptime_tui.config.urls import host_problem
-from uptime_tui.config.values import Reader, boolean, described, shown, text, text_mapping
+from uptime_tui.config.urls import url_of
+from uptime_tui.config.values import Reader, boolean, described, text, text_mapping
 
 if TYPE_CHECKING:
     from uptime_tui.checks.client import ProbeClient
@@ -31,17 +30,7 @@ MAX_MESSAGE_BYTES = 1024 * 1024  # a reply larger than this fails rather than be
             "patternErrorMessage": "a ws:// or wss:// URL"})
 def ws_url(value: Any) -> str:
     """A ws:// or wss:// URL with a valid host (and a port in range, if it has one)."""
-    url = text(value)
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("ws", "wss") or not parts.hostname:
-        raise ValueError(f"expected a ws:// or wss:// URL with a host, got {shown(url)}")
-    try:
-        parts.port  # raises on a port out of range
-    except ValueError:
-        raise ValueError(f"the port in {shown(url)} is not between 1 and 65535")
-    if reason := host_problem(parts.hostname):
-        raise ValueError(f"the host {shown(parts.hostname)} of the URL is not valid: {reason}")
-    return url
+    return url_of(value, ("ws", "wss"), "a ws:// or wss://")
 
 
 @dataclass(frozen=True)

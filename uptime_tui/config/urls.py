@@ -38,10 +38,16 @@ def listen_address(value: Any) -> tuple[str, int]:
             "patternErrorMessage": "an http:// or https:// URL"})
 def http_url(value: Any) -> str:
     """An http:// or https:// URL with a valid host (and a port in range, if it has one)."""
+    return url_of(value, ("http", "https"), "an http:// or https://")
+
+
+def url_of(value: Any, schemes: tuple[str, ...], named: str) -> str:
+    """A URL of one of `schemes` (`named` so in errors) with a valid host (and a port in range,
+    if it has one)."""
     url = text(value)
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"expected an http:// or https:// URL with a host, got {shown(url)}")
+    if parts.scheme not in schemes or not parts.hostname:
+        raise ValueError(f"expected {named} URL with a host, got {shown(url)}")
     try:
         parts.port  # raises on a port out of range
     except ValueError:
