@@ -1,17 +1,15 @@
 """`uptime-tui import TOOL FILE [-o OUT]`: another tool's config as our YAML.
 
-The YAML goes to standard output, or to OUT through a temporary file in OUT's folder renamed over
-it only once the whole document is written, so a refused input (wrong kind of file, newer format)
-leaves OUT as it was. The variables the output refers to are listed in its header and on stderr.
+The YAML goes to standard output, or to OUT all at once (cli.output), so a refused input (wrong
+kind of file, newer format) leaves OUT as it was. The variables the output refers to are listed in its header and on stderr.
 """
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 
-from uptime_tui.cli.exits import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from uptime_tui.cli.exits import EXIT_OK, EXIT_USAGE
+from uptime_tui.cli.output import write_output
 
 
 def add_parser(commands) -> None:
@@ -36,29 +34,11 @@ def run(args) -> int:
     except ImportFailed as exc:
         print(f"uptime-tui import: {exc}; nothing was written", file=sys.stderr)
         return EXIT_USAGE
-    text = document.render()
-    if args.output:
-        try:
-            _replace(args.output, text)
-        except OSError as exc:
-            print(f"uptime-tui import: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
-            return EXIT_FAILURE
-        print(f"wrote {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    status = write_output("import", args.output, document.render(), "the imported config")
+    if status != EXIT_OK:
+        return status
     if document.variables:
         print(f"set these variables before starting: {', '.join(document.variables)} (see the header)",
               file=sys.stderr)
     return EXIT_OK
 
-
-def _replace(path: str, text: str) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, temporary = tempfile.mkstemp(prefix=".import-", suffix=".yaml", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise

@@ -9,9 +9,8 @@ registered monitor type and channel kind; `docs/config.schema.json` is a copy ke
 from __future__ import annotations
 
 import json
-import sys
 
-from uptime_tui.cli.exits import EXIT_FAILURE, EXIT_OK
+from uptime_tui.cli.output import write_output
 
 
 def add_parser(commands) -> None:
@@ -40,15 +39,4 @@ def rendered() -> str:
 
 def run(args) -> int:
     """Print the schema, or write it to --output."""
-    text = rendered()
-    if not args.output:
-        sys.stdout.write(text)
-        return EXIT_OK
-    try:
-        with open(args.output, "w", encoding="utf-8") as file:
-            file.write(text)
-    except OSError as exc:
-        print(f"uptime-tui schema: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_FAILURE
-    print(f"wrote the config schema to {args.output}", file=sys.stderr)
-    return EXIT_OK
+    return write_output("schema", args.output, rendered(), "the config schema")
