@@ -9,7 +9,7 @@ reading and parsing of the body included); then the listener's own part, the col
 text, is timed alone. The first scrape
 (which reads the database's counts) is timed apart; the database's counts are then read again at
 most every 5 s (api/metrics.py), so the timed scrapes measure the in-memory collector and the text
-format, which is what grows with the monitors.
+format, which is what grows with the monitors (most of it the per-monitor series, api/monitor_series.py).
 
     cd <checkout> && PYTHONPATH=$PWD .venv/bin/python bench/metrics.py [--monitors 10000] [--scrapes 50]
 

@@ -79,7 +79,11 @@ async def test_database_counts_are_cached_between_scrapes(database):
             assert up(second, "web") == 0
             counts.every = 0.0
             third = samples((await client.get("/metrics", headers=READ)).text)
-            assert third[("uptime_incidents_open", (("severity", "critical"),))] == 1
+            # That scrape served the counts it had and started the next read, off the request.
+            assert third[("uptime_incidents_open", (("severity", "critical"),))] == 0
+            await counts.settled()
+            fourth = samples((await client.get("/metrics", headers=READ)).text)
+            assert fourth[("uptime_incidents_open", (("severity", "critical"),))] == 1
 
 
 @pytest.mark.anyio
@@ -141,3 +145,33 @@ def test_label_values_and_help_are_escaped_as_the_parser_reads_them():
         assert family.documentation == 'Help with \\ and\nnewline'
         assert [s.labels["name"] for s in family.samples] == ['A "quoted" \\ name\nover two lines'] * 2
         assert family.samples[0].value == 1 and family.samples[1].value != family.samples[1].value  # NaN
+
+
+def test_monitor_series_escape_labels_keep_them_and_drop_removed_monitors():
+    from uptime_tui.api.monitor_series import MonitorSeries
+    from uptime_tui.engine.metrics import MonitorFigures, MonitorReading
+
+    odd = 'A "quoted" \\ name\nover two lines'
+    figures = MonitorFigures(0.25, {"eu": 3, 'r"1': 1}, {"eu": 1}, 1900000000)
+    series = MonitorSeries()
+
+    def scrape(readings) -> dict[tuple, float]:
+        out: list[str] = []
+        series.render(readings, out)
+        return samples("".join(out))
+
+    both = [MonitorReading("web", odd, "http", "degraded", False, figures),
+            MonitorReading("db", "DB", "postgres", "down", False, MonitorFigures())]
+    for _ in range(2):  # the second from the label text kept
+        parsed = scrape(both)
+        assert parsed[("uptime_monitor_up", (("monitor", "web"), ("name", odd), ("type", "http")))] == 1
+        assert parsed[("uptime_monitor_up", (("monitor", "db"), ("name", "DB"), ("type", "postgres")))] == 0
+        assert parsed[("uptime_monitor_checks_total", (("monitor", "web"), ("region", 'r"1')))] == 1
+        assert parsed[("uptime_monitor_failures_total", (("monitor", "web"), ("region", 'r"1')))] == 0
+        assert parsed[("uptime_monitor_failures_total", (("monitor", "web"), ("region", "eu")))] == 1
+        assert parsed[("uptime_monitor_response_time_seconds", (("monitor", "web"),))] == 0.25
+        assert parsed[("uptime_monitor_certificate_expiry_timestamp_seconds", (("monitor", "web"),))] == 1900000000
+    renamed = scrape([MonitorReading("web", "Web", "http", "up", False, figures)])
+    assert {labels for name, labels in renamed if name == "uptime_monitor_up"} == {
+        (("monitor", "web"), ("name", "Web"), ("type", "http"))}
+    assert not any(dict(labels).get("monitor") == "db" for _, labels in renamed)

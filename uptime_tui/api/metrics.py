@@ -9,22 +9,21 @@ where this is one: at 10,000 monitors those 40,000 series alone cost most of the
 may take. Degraded and verifying stay visible in the console and the API. `name` and `type` ride
 on this gauge only; the other per-monitor series carry `monitor` (and `region`) and join on it.
 
-The per-monitor figures live in the engine's memory (engine/metrics.py) and are read by a custom
-collector at scrape time, on the event loop, without a query. The counts that live only in the
-database (open incidents by severity, deliveries by channel and state) are read through the
-listener's read pool, off the loop, at most once every COUNTS_EVERY seconds, and served from
-that cache in between; when the database cannot be read the last counts are served (none before
-the first read).
+The per-monitor figures live in the engine's memory (engine/metrics.py) and are read at scrape
+time, on the event loop, without a query: `monitor_series` writes those series (nearly every line
+of a scrape) straight from the readings, each monitor's label text kept between scrapes. The
+counts that live only in the database (open incidents by severity, deliveries by channel and
+state) are read through the listener's read pool, off the loop and outside the scrape (but the
+first), at most once every COUNTS_EVERY seconds, and served from that cache; when the database
+cannot be read the last counts are served (none before the first read). A certificate's expiry is the last one a check saw.
+Heartbeats are not exposed. Engine lag is the scheduler's: a summary of how late each check
+started after its slot, so `rate(_sum) / rate(_count)` is the mean lag.
 
-Not exposed: certificate expiry (a check result carries only a cause such as "certificate
-expires in 5 days", not the date) and heartbeats. Engine lag is the scheduler's: a summary of
-how late each check started after its slot, so `rate(_sum) / rate(_count)` is the mean lag.
-
-The text is written by `Exposition` here, not prometheus-client's `generate_latest`, which checks
-and escapes every label name of every sample again (about 5 µs a sample: 70,000 samples at 10,000
-monitors took half a second). `Exposition` takes any collector's families, writes the same
+The other families go through prometheus-client's collector interface and are written by
+`Exposition` here, not `generate_latest`, which checks and escapes every label name of every
+sample again (about 5 µs a sample). `Exposition` takes any collector's families, writes the same
 format (help and type lines, `_total` on counters), escapes label values and help text as the
-format asks, and keeps each sample's rendered labels for the next scrape; label and metric names are this module's constants, valid by construction.
+format asks, and keeps each sample's rendered labels for the next scrape.
 
 An API key with `read` is required unless `settings.metrics_public` is true (read per request,
 so a reload applies at once).
@@ -34,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from collections.abc import Callable, Iterable
 import logging
 import time
 
@@ -41,11 +41,10 @@ from aiohttp import web
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, SummaryMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.registry import CollectorRegistry
-from prometheus_client.samples import Sample
-from prometheus_client.utils import floatToGoString
 
 from uptime_tui.api import app_keys
 from uptime_tui.api.auth import requires
+from uptime_tui.api.monitor_series import MonitorSeries, escape_value, header, number
 from uptime_tui.api.openapi_schemas import ref
 from uptime_tui.engine.port import EnginePort
 from uptime_tui.queries.deliveries import channel_states
@@ -54,7 +53,6 @@ from uptime_tui.queries.incidents import open_by_severity
 log = logging.getLogger(__name__)
 
 COUNTS_EVERY = 5.0  # seconds between two reads of the database's counts
-ANSWERING = frozenset({"up", "degraded"})  # the statuses `uptime_monitor_up` counts as 1
 SEVERITIES = ("critical", "warning")  # always present, 0 when none is open
 DELIVERY_STATES = ("pending", "sent", "failed")
 
@@ -64,64 +62,48 @@ def _database_counts() -> tuple[dict[str, int], dict[str, dict[str, int]]]:
 
 
 class DatabaseCounts:
-    """The counts only the database knows, read at most every COUNTS_EVERY seconds."""
+    """The counts only the database knows, read at most every COUNTS_EVERY seconds, in the
+    background: a scrape serves the last counts and, when they are older than that, starts the
+    next read, so no scrape but the first waits on the database (Prometheus scrapes less often
+    than every 5 s, so a read in the request path would be in every scrape)."""
 
     def __init__(self, reads, every: float = COUNTS_EVERY):
         self.reads, self.every = reads, every
         self.value: tuple[dict[str, int], dict[str, dict[str, int]]] | None = None
         self._read_at = float("-inf")
-        self._lock = asyncio.Lock()
+        self._first = asyncio.Lock()
+        self._next: asyncio.Task | None = None
 
     async def refresh(self) -> None:
-        """Read the counts again when the last read is older than `every` (one read at a time)."""
-        if time.monotonic() - self._read_at < self.every:
-            return
-        async with self._lock:
-            if time.monotonic() - self._read_at < self.every:
-                return  # a concurrent scrape read them
-            try:
-                self.value = await self.reads.run(_database_counts)
-            except Exception as exc:  # the in-memory figures are still worth serving
-                log.warning("metrics: could not read the database's counts: %s", type(exc).__name__)
-            self._read_at = time.monotonic()
+        """Read the counts now if there are none yet; else start a read when they are old."""
+        if self.value is None and self._read_at == float("-inf"):
+            async with self._first:
+                if self._read_at == float("-inf"):  # not read by a concurrent first scrape
+                    await self._read()
+        elif time.monotonic() - self._read_at >= self.every and (self._next is None or self._next.done()):
+            self._next = asyncio.create_task(self._read())
+
+    async def settled(self, _app: web.Application | None = None) -> None:
+        """Wait for a read in progress (the listener's cleanup, so none is left behind; tests)."""
+        if self._next is not None:
+            await self._next
+
+    async def _read(self) -> None:
+        try:
+            self.value = await self.reads.run(_database_counts)
+        except Exception as exc:  # the in-memory figures are still worth serving
+            log.warning("metrics: could not read the database's counts: %s", type(exc).__name__)
+        self._read_at = time.monotonic()
 
 
 class EngineCollector:
-    """A prometheus-client collector over the engine's in-memory figures and the cached counts."""
+    """A prometheus-client collector over the engine's own counts and the cached database counts
+    (the per-monitor series are written by monitor_series.MonitorSeries)."""
 
     def __init__(self, engine: EnginePort, counts: DatabaseCounts):
         self.engine, self.counts = engine, counts
 
     def collect(self):
-        up = GaugeMetricFamily("uptime_monitor_up", "1 while the monitor answers (up or degraded), "
-                               "0 while it is down or verifying", labels=("monitor", "name", "type"))
-        response = GaugeMetricFamily("uptime_monitor_response_time_seconds",
-                                     "The last check's response time", labels=("monitor",))
-        checks = CounterMetricFamily("uptime_monitor_checks", "Checks recorded since the engine started",
-                                     labels=("monitor", "region"))
-        failures = CounterMetricFamily("uptime_monitor_failures", "Failed checks since the engine started",
-                                       labels=("monitor", "region"))
-        expiry = GaugeMetricFamily("uptime_monitor_certificate_expiry_timestamp_seconds",
-                                   "When the last certificate a check saw expires (Unix time)", labels=("monitor",))
-        # Samples are built here rather than by add_metric (which zips the labels for each one):
-        # this loop runs once per monitor per scrape.
-        up_rows, response_rows, check_rows, failure_rows = up.samples, response.samples, checks.samples, failures.samples
-        for reading in self.engine.monitor_readings():
-            key, figures = reading.monitor_id, reading.figures
-            up_rows.append(Sample("uptime_monitor_up", {"monitor": key, "name": reading.name, "type": reading.type},
-                                  1.0 if reading.status in ANSWERING else 0.0))
-            if figures.response_time is not None:
-                response_rows.append(Sample("uptime_monitor_response_time_seconds", {"monitor": key},
-                                            figures.response_time))
-            if figures.certificate_expiry is not None:
-                expiry.samples.append(Sample("uptime_monitor_certificate_expiry_timestamp_seconds", {"monitor": key},
-                                             figures.certificate_expiry))
-            for region, count in figures.checks.items():
-                check_rows.append(Sample("uptime_monitor_checks_total", {"monitor": key, "region": region}, count))
-                failure_rows.append(Sample("uptime_monitor_failures_total", {"monitor": key, "region": region},
-                                           figures.failures.get(region, 0)))
-        yield from (up, response, checks, failures, expiry)
-
         engine = self.engine.engine_reading()
         yield CounterMetricFamily("uptime_engine_checks", "Check results the engine recorded",
                                   value=engine.checks_recorded)
@@ -146,17 +128,6 @@ class EngineCollector:
         return incidents, sent
 
 
-def _escape_value(value: str) -> str:
-    if "\\" in value or "\n" in value or '"' in value:
-        return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
-    return value
-
-
-def _number(value) -> str:
-    text = repr(value)  # an int as digits, a float as Python writes it (Prometheus reads both)
-    return floatToGoString(value) if text[-1] in "fn" else text  # inf, -inf, nan as Go writes them
-
-
 class Exposition:
     """Writes a registry's families in the text format 0.0.4, as `generate_latest` does but for
     label order (as declared, not sorted) and large numbers (Python's repr, which Prometheus reads).
@@ -165,8 +136,9 @@ class Exposition:
     (a monitor's labels change only with its definition), so a scrape renders only new ones; what
     a scrape did not use is dropped, so removed monitors do not stay."""
 
-    def __init__(self, registry: CollectorRegistry):
-        self.registry = registry
+    def __init__(self, registry: CollectorRegistry, monitor_readings: Callable[[], Iterable] | None = None):
+        self.registry, self.monitor_readings = registry, monitor_readings
+        self.monitor_series = MonitorSeries()
         self._labels: dict[tuple, str] = {}
 
     def render(self) -> bytes:
@@ -185,24 +157,25 @@ class Exposition:
 
     def _render(self) -> bytes:
         out: list[str] = []
+        if self.monitor_readings is not None:
+            self.monitor_series.render(self.monitor_readings(), out)
         known, used = self._labels, {}
         for family in self.registry.collect():
             name = family.name + "_total" if family.type == "counter" else family.name
-            help_text = family.documentation.replace("\\", "\\\\").replace("\n", "\\n")
-            out.append(f"# HELP {name} {help_text}\n# TYPE {name} {family.type}\n")
+            out.append(header(name, family.type, family.documentation))
             for sample in family.samples:
                 if sample.name.endswith("_created"):
                     continue
                 if not sample.labels:
-                    out.append(f"{sample.name} {_number(sample.value)}\n")
+                    out.append(f"{sample.name} {number(sample.value)}\n")
                     continue
                 key = (sample.name, *sample.labels.values())
                 head = known.get(key)
                 if head is None:
-                    rendered = ",".join([f'{label}="{_escape_value(value)}"' for label, value in sample.labels.items()])
+                    rendered = ",".join([f'{label}="{escape_value(value)}"' for label, value in sample.labels.items()])
                     head = f"{sample.name}{{{rendered}}} "
                 used[key] = head
-                out.append(head + _number(sample.value) + "\n")
+                out.append(head + number(sample.value) + "\n")
         self._labels = used
         return "".join(out).encode()
 
@@ -232,7 +205,8 @@ def add_routes(app: web.Application) -> None:
     counts = DatabaseCounts(app[app_keys.READER])
     registry = CollectorRegistry(auto_describe=False)
     registry.register(EngineCollector(app[app_keys.ENGINE], counts))
-    app[COUNTS], app[EXPOSITION] = counts, Exposition(registry)
+    app[COUNTS], app[EXPOSITION] = counts, Exposition(registry, app[app_keys.ENGINE].monitor_readings)
+    app.on_cleanup.append(counts.settled)
     app.router.add_get("/metrics", metrics, allow_head=False)
 
 
