@@ -202,10 +202,10 @@ async def metrics(request: web.Request) -> web.Response:
 
 def add_routes(app: web.Application) -> None:
     """Mount `/metrics` over the app's engine and read pool (app_keys.install first)."""
-    counts = DatabaseCounts(app[app_keys.READER])
+    engine, counts = app[app_keys.ENGINE], DatabaseCounts(app[app_keys.READER])
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(EngineCollector(app[app_keys.ENGINE], counts))
-    app[COUNTS], app[EXPOSITION] = counts, Exposition(registry, app[app_keys.ENGINE].monitor_readings)
+    registry.register(EngineCollector(engine, counts))
+    app[COUNTS], app[EXPOSITION] = counts, Exposition(registry, lambda: engine.monitor_readings())  # at scrape time
     app.on_cleanup.append(counts.settled)
     app.router.add_get("/metrics", metrics, allow_head=False)
 
