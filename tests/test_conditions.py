@@ -57,16 +57,18 @@ def test_a_bad_condition_is_refused_at_its_own_line_with_the_reason():
             - 'body matches "["'
             - dns.rcode == NOERROR
             - status = 200
+            - body.status === UP
         """)
     assert [(line, path) for line, _, path, _ in found] == [
         (7, "monitors[0].conditions[1]"), (8, "monitors[0].conditions[2]"), (9, "monitors[0].conditions[3]"),
-        (10, "monitors[0].conditions[4]"), (11, "monitors[0].conditions[5]")]
+        (10, "monitors[0].conditions[4]"), (11, "monitors[0].conditions[5]"), (12, "monitors[0].conditions[6]")]
     messages = [message for *_, message in found]
     assert "give a unit, such as 300ms" in messages[0]
     assert "cannot parse the JSON path '[['" in messages[1]
     assert "not a regular expression" in messages[2]
     assert messages[3].startswith("http monitors have no dns.rcode (they have response_time, connected, status")
     assert "expected FACT OPERATOR VALUE" in messages[4]
+    assert messages[5].startswith("'body.status === UP': the operator is one of ==, !=")
 
 
 def test_conditions_must_be_a_list():

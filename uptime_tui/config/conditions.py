@@ -77,6 +77,8 @@ def condition(value: Any) -> Condition:
         raise ValueError(f"{shown(subject)}: only body and header take a path (body.status, header.content-type)")
     if fact == "header" and not path:
         raise ValueError("name the header: header.content-type")
+    if match["value"][0] in "=<>!":  # `===`, `=>`, `<>`: not an operator we have, not a value
+        raise ValueError(f"{shown(source)}: the operator is one of {', '.join(COMPARISONS + TEXT_OPERATORS)}")
     kind = FACTS[fact]
     finder = _json_path(path) if fact == "body" and path else None
     expected = _expected(kind, fact, op, match["value"], loose=fact in _LOOSE)
