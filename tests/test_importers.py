@@ -198,6 +198,8 @@ def test_healthchecks_paused_and_oncalendar_checks(tmp_path):
     pytest.param('{"checks": [{"name": "x", "kind": "sometimes", "timeout": 60}]}',
                  "checks[0] ('x') has kind 'sometimes', newer", id="a newer kind"),
     pytest.param('{"checks": [{"name": "x"}]}', "neither 'timeout' nor 'schedule'", id="no timing"),
+    pytest.param('{"checks": [{"name": 3, "timeout": 60}]}', "checks[0] is not a Healthchecks check (its 'name'",
+                 id="a name that is not text"),
     pytest.param('{"checks": [\n  {"name": }]}', ", line 2: not the JSON", id="not JSON"),
 ])
 def test_healthchecks_refuses_what_is_not_its_checks(tmp_path, content, message):

@@ -56,7 +56,7 @@ def read(path: str) -> Document:
 def _check_shape(path: str, i: int, check) -> None:
     where = f"{path}: checks[{i}]"
     if not isinstance(check, dict) or not isinstance(check.get("name"), str):
-        raise ImportFailed(f"{where} is not a Healthchecks check (no 'name')")
+        raise ImportFailed(f"{where} is not a Healthchecks check (its 'name' is missing or not text)")
     kind = check.get("kind")
     if kind is not None and kind not in KINDS:  # a newer API: its schedule may mean something else
         raise ImportFailed(f"{where} ('{check['name']}') has kind '{kind}', newer than the API v3 we know"
