@@ -15,8 +15,8 @@ of a scrape) straight from the readings, each monitor's label text kept between 
 counts that live only in the database (open incidents by severity, deliveries by channel and
 state) are read through the listener's read pool, off the loop and outside the scrape (but the
 first), at most once every COUNTS_EVERY seconds, and served from that cache; when the database
-cannot be read the last counts are served (none before the first read). A certificate's expiry is the last one a check saw.
-Heartbeats are not exposed. Engine lag is the scheduler's: a summary of how late each check
+cannot be read the last counts are served (none before the first read). A certificate's expiry
+is the last one a check saw. Heartbeats are not exposed. Engine lag is the scheduler's: a summary of how late each check
 started after its slot, so `rate(_sum) / rate(_count)` is the mean lag.
 
 The other families go through prometheus-client's collector interface and are written by
@@ -33,9 +33,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Callable, Iterable
 import logging
 import time
+from collections.abc import Callable, Iterable
 
 from aiohttp import web
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, SummaryMetricFamily
@@ -76,7 +76,7 @@ class DatabaseCounts:
 
     async def refresh(self) -> None:
         """Read the counts now if there are none yet; else start a read when they are old."""
-        if self.value is None and self._read_at == float("-inf"):
+        if self._read_at == float("-inf"):
             async with self._first:
                 if self._read_at == float("-inf"):  # not read by a concurrent first scrape
                     await self._read()

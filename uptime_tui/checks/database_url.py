@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import unquote, urlsplit
 
@@ -116,7 +116,7 @@ class DatabaseSpec:
         """How `url` is read: a type with more to check about its URL wraps this."""
         return database_url(cls.SCHEMES, cls.DEFAULT_PORT, cls.OPTIONS)
 
-    @property
+    @cached_property  # read once, not at every check and every look at the target
     def where(self) -> DatabaseUrl:
         return parse_database_url(self.url or "", self.SCHEMES, self.DEFAULT_PORT, self.OPTIONS)
 

@@ -115,6 +115,17 @@ class Document:
         return "\n".join(lines) + "\n"
 
 
+def read_text(path: str, kind: str) -> str:
+    """The whole file as text, or ImportFailed saying why not (`kind`: "a Gatus config")."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            return file.read()
+    except OSError as exc:
+        raise ImportFailed(f"{path}: cannot read the file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ImportFailed(f"{path}: not {kind} (not UTF-8 text)") from None
+
+
 def compose(*parts: str) -> Ref:
     """A string of literal parts (escaped) and references (kept), such as an Apprise URL."""
     return Ref("".join(p if isinstance(p, Ref) else _escape(str(p)) for p in parts))
@@ -139,15 +150,3 @@ def _literal(value):
 
 def _one_line(note: str) -> str:
     return " ".join(str(note).split())
-
-
-def seconds(value: float) -> str:
-    """A duration in our notation: 90 -> 1m30s, 0.25 -> 250ms."""
-    if value < 1:
-        return f"{round(value * 1000)}ms"
-    total, out = int(round(value)), ""
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if total >= size:
-            out += f"{total // size}{unit}"
-            total %= size
-    return out

@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from uptime_tui.config.values import human_duration
 from uptime_tui.importers import apprise_urls as au
-from uptime_tui.importers.document import Document, ImportFailed, seconds
+from uptime_tui.importers.document import Document, ImportFailed, read_text
 from uptime_tui.importers.gatus_conditions import translate
 
 HANDLED = {"name", "group", "url", "method", "body", "headers", "interval", "conditions", "alerts", "client",
@@ -25,12 +26,7 @@ _INTERVAL = (1, 86400)
 
 def read(path: str) -> Document:
     try:
-        with open(path, encoding="utf-8") as file:
-            config = yaml.safe_load(file)
-    except OSError as exc:
-        raise ImportFailed(f"{path}: cannot read the file: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise ImportFailed(f"{path}: not a Gatus config (not UTF-8 text)") from None
+        config = yaml.safe_load(read_text(path, "a Gatus config"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark else ""
@@ -61,9 +57,9 @@ def _endpoint(doc: Document, e: dict, channels: dict) -> None:
     data = {"id": mid, "name": name, "type": kind, **{k: v for k, v in data.items() if k not in ("id", "name")}}
     interval = _interval(e.get("interval", "60s"), notes)
     if interval:
-        data["interval"] = seconds(interval)
+        data["interval"] = human_duration(interval)
         if interval < 10:
-            data["timeout"] = seconds(interval)  # our default timeout is 10s, never past the interval
+            data["timeout"] = human_duration(interval)  # our default timeout is 10s, never past the interval
     if group:
         data["group"] = str(group)
         data["tags"] = [str(group)]

@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import re
 
-from uptime_tui.importers.document import Document, ImportFailed, seconds
+from uptime_tui.config.values import human_duration
+from uptime_tui.importers.document import Document, ImportFailed, read_text
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _SLUG = re.compile(r"^[a-z0-9_-]{1,100}$")
@@ -27,12 +28,7 @@ STATE = {"name", "slug", "tags", "desc", "grace", "timeout", "schedule", "tz", "
 
 def read(path: str) -> Document:
     try:
-        with open(path, encoding="utf-8") as file:
-            data = json.load(file)
-    except OSError as exc:
-        raise ImportFailed(f"{path}: cannot read the file: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise ImportFailed(f"{path}: not the JSON of Healthchecks' checks (not UTF-8 text)") from None
+        data = json.loads(read_text(path, "the JSON of Healthchecks' checks"))
     except json.JSONDecodeError as exc:
         raise ImportFailed(f"{path}, line {exc.lineno}: not the JSON of Healthchecks' GET /api/v3/checks/"
                            f" ({exc.msg})") from None
@@ -89,9 +85,9 @@ def _heartbeat(doc: Document, check: dict) -> str | None:
         except ValueError:
             notes.append(f"not carried over: time zone '{zone}' (not one we know); the schedule is read in UTC")
     else:
-        data["period"] = seconds(check["timeout"])
+        data["period"] = human_duration(check["timeout"])
     if "grace" in check:
-        data["grace"] = seconds(check["grace"])
+        data["grace"] = human_duration(check["grace"])
     token = _token(check)
     if token:
         data["token"] = token  # what the job already sends: kept literal, it is its ping address

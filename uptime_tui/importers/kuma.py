@@ -58,6 +58,3 @@ def _check_schema(path: str, connection: sqlite3.Connection) -> None:
             raise ImportFailed(f"{path}: table {table} has no {', '.join(sorted(needed - columns))} column:"
                                " not an Uptime Kuma 2 database, or a version we do not know")
 
-
-def columns_of(connection: sqlite3.Connection, table: str) -> set[str]:
-    return {row[1] for row in connection.execute(f'PRAGMA table_info("{table}")')}

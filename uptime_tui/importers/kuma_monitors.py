@@ -11,7 +11,8 @@ import json
 import re
 import sqlite3
 
-from uptime_tui.importers.document import Document, seconds
+from uptime_tui.config.values import human_duration
+from uptime_tui.importers.document import Document
 
 _SIMPLE_PATH = re.compile(r"^\$?\.?([A-Za-z_][A-Za-z0-9_]*(\[\d+\])?)(\.[A-Za-z_][A-Za-z0-9_]*(\[\d+\])?)*$")
 _SENSITIVE = re.compile(r"auth|token|key|secret|cookie|pass", re.I)
@@ -49,12 +50,12 @@ def monitors(doc: Document, db: sqlite3.Connection, channels: dict[int, str]) ->
             continue
         data = {"id": data.pop("id"), "name": data.pop("name"), "type": kind, **data}
         interval = min(max(int(row["interval"] or 60), 1), 86400)
-        data["interval"] = seconds(interval)
+        data["interval"] = human_duration(interval)
         timeout = float(row.get("timeout") or 0)
         if timeout > 0:
-            data["timeout"] = seconds(min(max(timeout, 0.1), 300, interval))
+            data["timeout"] = human_duration(min(max(timeout, 0.1), 300, interval))
         elif interval < 10:
-            data["timeout"] = seconds(interval)
+            data["timeout"] = human_duration(interval)
         data["confirmation"] = min(int(row["maxretries"] or 0) + 1, 100)  # Kuma retries, then marks down
         if row.get("retry_interval") and int(row["retry_interval"]) != interval:
             notes.append(f"not carried over: retry_interval {row['retry_interval']}s (we retry at the interval)")
@@ -146,8 +147,8 @@ def _http(doc: Document, row: dict, data: dict, notes: list, where: str) -> None
 def _push(doc: Document, row: dict, common: dict, where: str) -> None:
     interval = min(max(int(row["interval"] or 60), 1), 365 * 86400)
     data = {"id": doc.unique_id(row["name"] or f"kuma-{row['id']}", f"kuma-{row['id']}"),
-            "name": row["name"] or f"kuma {row['id']}", "period": seconds(interval),
-            "grace": seconds(interval * int(row["maxretries"] or 0)) if row["maxretries"] else "0s"}
+            "name": row["name"] or f"kuma {row['id']}", "period": human_duration(interval),
+            "grace": human_duration(interval * int(row["maxretries"] or 0)) if row["maxretries"] else "0s"}
     notes = []
     token = row.get("push_token")
     if token and _URL_SAFE.match(token):

@@ -13,8 +13,9 @@ import json
 import sqlite3
 from datetime import datetime
 
+from uptime_tui.config.values import human_duration
 from uptime_tui.importers import apprise_urls as au
-from uptime_tui.importers.document import Document, seconds
+from uptime_tui.importers.document import Document
 
 
 def channels(doc: Document, db: sqlite3.Connection) -> dict[int, str]:
@@ -118,7 +119,7 @@ def _timing(row: dict, notes: list) -> dict | None:
     if strategy == "single" and row["start_date"] and row["end_date"]:
         return {"start": _minute(row["start_date"]), "end": _minute(row["end_date"])}
     if strategy == "cron" and row.get("cron") and row.get("duration"):
-        return {"schedule": row["cron"], "duration": seconds(int(row["duration"]))}  # Kuma keeps seconds
+        return {"schedule": row["cron"], "duration": human_duration(int(row["duration"]))}  # Kuma keeps seconds
     start, end = _clock(row.get("start_time")), _clock(row.get("end_time"))
     if strategy in ("recurring-weekday", "recurring-day-of-month") and start and end:
         minutes = (end[0] * 60 + end[1] - start[0] * 60 - start[1]) % (24 * 60) or 24 * 60
@@ -127,7 +128,7 @@ def _timing(row: dict, notes: list) -> dict | None:
         if not days:
             return None
         field = f"* * {','.join(days)}" if strategy == "recurring-weekday" else f"{','.join(days)} * *"
-        return {"schedule": f"{start[1]} {start[0]} {field}", "duration": seconds(minutes * 60)}
+        return {"schedule": f"{start[1]} {start[0]} {field}", "duration": human_duration(minutes * 60)}
     return None
 
 
